@@ -1,0 +1,166 @@
+"""`codesteer generate`: make SymBench samples, or import the original release."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from codesteer_cli.console import console, err
+
+
+def command(
+    task: Annotated[
+        str,
+        typer.Option("--task", "-t", help="Task id, comma list, family, seen, unseen or all."),
+    ] = "all",
+    complexity: Annotated[
+        str, typer.Option("--complexity", "-c", help="Level 1-10: N, A-B or a comma list.")
+    ] = "5",
+    n: Annotated[int, typer.Option("-n", min=1, help="Samples per task and level.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="First seed; samples use seed, seed+1…")] = 0,
+    split: Annotated[str, typer.Option("--split", help="train or test.")] = "test",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the samples to this JSONL.")
+    ] = None,
+    import_path: Annotated[
+        Path | None,
+        typer.Option("--import", help="Import a folder laid out like the original release."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="With --import: verify every reference answer.")
+    ] = False,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not write to the run store.")
+    ] = False,
+) -> None:
+    """Generate SymBench samples into the store (or import the original ones)."""
+    from symbench.core import parse_complexity, select_tasks
+
+    from codesteer_cli.errors import UserError
+
+    tasks = select_tasks(task)
+    if split not in ("train", "test"):
+        raise UserError(f"--split must be train or test, got {split!r}")
+    if check and import_path is None:
+        raise UserError("--check needs --import PATH")
+    if import_path is not None:
+        _import(import_path, tasks, check, out, no_store)
+        return
+    levels = parse_complexity(complexity)
+    _generate(tasks, levels, n, seed, split, out, no_store)
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+
+
+def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    from codesteer_cli.context import get_store
+    from codesteer_cli.generation import generate_distinct
+    from codesteer_cli.store import repo
+
+    store = None if no_store else get_store()
+    other = "train" if split == "test" else "test"
+    counts: dict[str, list[int]] = {}
+    fh = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115
+    try:
+        with _progress() as bar:
+            job = bar.add_task("generating", total=len(tasks) * len(levels) * n)
+            for t in tasks:
+                bar.update(job, description=f"generating {t.id}")
+                exclude = repo.hashes_in_split(store, t.id, other) if store else set()
+                made: list = []
+                for level in levels:
+                    for sample in generate_distinct(t, level, n, seed, split, exclude):
+                        made.append(sample)
+                        bar.advance(job)
+                        if fh:
+                            fh.write(json.dumps(sample.to_dict()) + "\n")
+                added, _ = repo.add_samples(store, made) if store else (0, 0)
+                counts[t.id] = [len(made), added]
+    finally:
+        if fh:
+            fh.close()
+    if store:
+        repo.create_run(store, "generate", {
+            "tasks": [t.id for t in tasks], "complexity": levels, "n": n, "seed": seed,
+            "split": split}, status="finished",
+            summary={"generated": sum(c[0] for c in counts.values()),
+                     "added": sum(c[1] for c in counts.values())})
+    table = Table(title=f"{split} samples, complexity {_levels_text(levels)}")
+    table.add_column("task")
+    table.add_column("split")
+    table.add_column("generated", justify="right")
+    table.add_column("new in store", justify="right")
+    for t in tasks:
+        made_n, added = counts[t.id]
+        table.add_row(t.id, t.split, str(made_n), str(added) if store else "-")
+    console.print(table)
+    where = f"store {store.display}" if store else "no store"
+    err.print(f"{sum(c[0] for c in counts.values())} samples → {where}"
+              + (f", {out}" if out else ""))
+
+
+def _levels_text(levels: list[int]) -> str:
+    if len(levels) > 2 and levels == list(range(levels[0], levels[-1] + 1)):
+        return f"{levels[0]}-{levels[-1]}"
+    return ",".join(map(str, levels))
+
+
+def _import(root: Path, tasks, check: bool, out, no_store: bool) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    from codesteer_cli.context import get_store
+    from codesteer_cli.errors import UserError
+    from codesteer_cli.generation import import_original
+    from codesteer_cli.store import repo
+
+    results = import_original(root, tasks, check)
+    if not results:
+        raise UserError(f"no task folders of the original release found in {root}")
+    store = None if no_store else get_store()
+    table = Table(title=f"imported from {root}")
+    for col in ("task", "samples", "new in store"):
+        table.add_column(col, justify="left" if col == "task" else "right")
+    if check:
+        for col in ("verified", "known bad", "failed"):
+            table.add_column(col, justify="right")
+    fh = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115
+    try:
+        for res in results:
+            added = repo.add_samples(store, res.samples)[0] if store else 0
+            if fh:
+                for s in res.samples:
+                    fh.write(json.dumps(s.to_dict()) + "\n")
+            row = [res.task, str(len(res.samples)), str(added) if store else "-"]
+            if check:
+                row += [str(res.verified), str(len(res.known_bad)),
+                        f"[red]{len(res.failed)}[/]" if res.failed else "0"]
+            table.add_row(*row)
+    finally:
+        if fh:
+            fh.close()
+    console.print(table)
+    bad = False
+    for res in results:
+        for e in res.errors:
+            err.print(f"[red]{res.task}: import error: {e}[/]")
+            bad = True
+        for origin, why in res.failed[:10]:
+            err.print(f"[red]{res.task}: {origin}: reference answer rejected: {why}[/]")
+        if len(res.failed) > 10:
+            err.print(f"[red]{res.task}: … and {len(res.failed) - 10} more[/]")
+        bad = bad or bool(res.failed)
+        for origin in res.known_bad_now_pass:
+            err.print(f"[yellow]{res.task}: {origin} is listed as known-bad but verifies[/]")
+    if check and bad:
+        raise typer.Exit(1)

@@ -1,0 +1,83 @@
+"""Making and importing SymBench samples (the engine behind `codesteer generate`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from symbench.core import Sample, Split, SymbenchError, Task, import_release
+
+# How many further seeds to try per wanted sample when small problem spaces repeat.
+_SEED_SLACK = 20
+
+
+def generate_distinct(
+    task: Task, complexity: int, n: int, seed: int, split: Split,
+    exclude: set[str] | None = None,
+) -> Iterator[Sample]:
+    """`n` distinct samples from seeds seed, seed+1, ...; skips problems in `exclude`
+    (content hashes, e.g. the other split's stored samples) and repeats."""
+    seen = set(exclude or ())
+    made = 0
+    for s in range(seed, seed + n * _SEED_SLACK + 10):
+        if made == n:
+            return
+        sample = task.generate(complexity, s, split)
+        if sample.content_hash in seen:
+            continue
+        seen.add(sample.content_hash)
+        made += 1
+        yield sample
+    raise SymbenchError(
+        f"{task.id} at complexity {complexity} has fewer than {n} distinct {split} problems "
+        f"(found {made}); ask for fewer or a higher complexity"
+    )
+
+
+@dataclass
+class ImportCheck:
+    """Outcome of importing (and optionally verifying) one task's original samples."""
+
+    task: str
+    samples: list[Sample] = field(default_factory=list)
+    verified: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (origin, why)
+    known_bad: list[tuple[str, str]] = field(default_factory=list)  # failed, and listed
+    known_bad_now_pass: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.errors
+
+
+def import_original(
+    root: Path, tasks: list[Task], check: bool,
+    on_sample: Callable[[], None] | None = None,
+) -> list[ImportCheck]:
+    """Import the original release under `root` for `tasks`; with `check`, verify each
+    stored reference answer with the task's verifier."""
+    wanted = {t.id for t in tasks}
+    results = []
+    for rep in import_release(root, only=lambda t: t.id in wanted):
+        res = ImportCheck(rep.task, rep.samples, errors=rep.errors)
+        if check:
+            from symbench.core import get_task
+
+            task = get_task(rep.task)
+            for sample in rep.samples:
+                verdict = task.verify(sample, sample.answer)
+                bad = task.known_bad.get(sample.origin)
+                if verdict.correct:
+                    res.verified += 1
+                    if bad is not None:
+                        res.known_bad_now_pass.append(sample.origin)
+                elif bad is not None:
+                    res.known_bad.append((sample.origin, bad))
+                else:
+                    res.failed.append((sample.origin, verdict.detail or "rejected"))
+                if on_sample:
+                    on_sample()
+        results.append(res)
+    return results

@@ -1,0 +1,1 @@
+"""One module per SymBench task; each registers itself with `@register`."""
