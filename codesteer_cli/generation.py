@@ -13,7 +13,11 @@ _SEED_SLACK = 20
 
 
 def generate_distinct(
-    task: Task, complexity: int, n: int, seed: int, split: Split,
+    task: Task,
+    complexity: int,
+    n: int,
+    seed: int,
+    split: Split,
     exclude: set[str] | None = None,
 ) -> Iterator[Sample]:
     """`n` distinct samples from seeds seed, seed+1, ...; skips problems in `exclude`
@@ -53,7 +57,9 @@ class ImportCheck:
 
 
 def import_original(
-    root: Path, tasks: list[Task], check: bool,
+    root: Path,
+    tasks: list[Task],
+    check: bool,
     on_sample: Callable[[], None] | None = None,
 ) -> list[ImportCheck]:
     """Import the original release under `root` for `tasks`; with `check`, verify each

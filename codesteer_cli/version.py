@@ -18,7 +18,10 @@ def code_version() -> str:
     try:
         out = subprocess.run(
             ["git", "-C", str(repo), "describe", "--always", "--dirty=.dirty", "--abbrev=10"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return __version__

@@ -156,8 +156,15 @@ class Task:
             return Verdict(0.0, ext, "no answer found")
         try:
             score, detail = self.check(sample, ext.value)
-        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError,
-                SyntaxError, RecursionError) as exc:
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+            ArithmeticError,
+            SyntaxError,
+            RecursionError,
+        ) as exc:
             score, detail = 0.0, f"unreadable answer: {type(exc).__name__}: {exc}"[:300]
         score = min(1.0, max(0.0, float(score)))
         return Verdict(score, ext, detail, partial=self.partial_credit and 0 < score < 1)

@@ -16,7 +16,7 @@ def path() -> None:
     from codesteer_cli.store.db import resolve_url, safe_url
 
     url = resolve_url(settings.db)
-    typer.echo(url[len("sqlite:///"):] if url.startswith("sqlite:///") else safe_url(url))
+    typer.echo(url[len("sqlite:///") :] if url.startswith("sqlite:///") else safe_url(url))
 
 
 @app.command("status")

@@ -37,9 +37,8 @@ def command(
     ] = False,
 ) -> None:
     """Generate SymBench samples into the store (or import the original ones)."""
-    from symbench.core import parse_complexity, select_tasks
-
     from codesteer_cli.errors import UserError
+    from symbench.core import parse_complexity, select_tasks
 
     tasks = select_tasks(task)
     if split not in ("train", "test"):
@@ -54,11 +53,24 @@ def command(
 
 
 def _progress():  # type: ignore[no-untyped-def]
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ignore[no-untyped-def]
@@ -91,11 +103,22 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
         if fh:
             fh.close()
     if store:
-        repo.create_run(store, "generate", {
-            "tasks": [t.id for t in tasks], "complexity": levels, "n": n, "seed": seed,
-            "split": split}, status="finished",
-            summary={"generated": sum(c[0] for c in counts.values()),
-                     "added": sum(c[1] for c in counts.values())})
+        repo.create_run(
+            store,
+            "generate",
+            {
+                "tasks": [t.id for t in tasks],
+                "complexity": levels,
+                "n": n,
+                "seed": seed,
+                "split": split,
+            },
+            status="finished",
+            summary={
+                "generated": sum(c[0] for c in counts.values()),
+                "added": sum(c[1] for c in counts.values()),
+            },
+        )
     table = Table(title=f"{split} samples, complexity {_levels_text(levels)}")
     table.add_column("task")
     table.add_column("split")
@@ -106,8 +129,9 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
         table.add_row(t.id, t.split, str(made_n), str(added) if store else "-")
     console.print(table)
     where = f"store {store.display}" if store else "no store"
-    err.print(f"{sum(c[0] for c in counts.values())} samples → {where}"
-              + (f", {out}" if out else ""))
+    err.print(
+        f"{sum(c[0] for c in counts.values())} samples → {where}" + (f", {out}" if out else "")
+    )
 
 
 def _levels_text(levels: list[int]) -> str:
@@ -143,8 +167,11 @@ def _import(root: Path, tasks, check: bool, out, no_store: bool) -> None:  # typ
                     fh.write(json.dumps(s.to_dict()) + "\n")
             row = [res.task, str(len(res.samples)), str(added) if store else "-"]
             if check:
-                row += [str(res.verified), str(len(res.known_bad)),
-                        f"[red]{len(res.failed)}[/]" if res.failed else "0"]
+                row += [
+                    str(res.verified),
+                    str(len(res.known_bad)),
+                    f"[red]{len(res.failed)}[/]" if res.failed else "0",
+                ]
             table.add_row(*row)
     finally:
         if fh:

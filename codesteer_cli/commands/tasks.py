@@ -20,11 +20,16 @@ def command(
     counts = _counts()
     rows = []
     for t in all_tasks():
-        rows.append({
-            "id": t.id, "split": t.split, "family": t.family, "description": t.description,
-            "knobs": {str(c): t.knobs(c) for c in (1, 5, 10)},
-            "samples": {sp: counts.get((t.id, sp), 0) for sp in ("train", "test")},
-        })
+        rows.append(
+            {
+                "id": t.id,
+                "split": t.split,
+                "family": t.family,
+                "description": t.description,
+                "knobs": {str(c): t.knobs(c) for c in (1, 5, 10)},
+                "samples": {sp: counts.get((t.id, sp), 0) for sp in ("train", "test")},
+            }
+        )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -35,9 +40,15 @@ def command(
     for col in ("task", "split", "family", "what it asks", "complexity 1 → 10", "train", "test"):
         table.add_column(col, justify="right" if col in ("train", "test") else "left")
     for r in rows:
-        table.add_row(r["id"], r["split"], r["family"], r["description"],
-                      f"{_knobs(r['knobs']['1'])} → {_knobs(r['knobs']['10'])}",
-                      str(r["samples"]["train"]), str(r["samples"]["test"]))
+        table.add_row(
+            r["id"],
+            r["split"],
+            r["family"],
+            r["description"],
+            f"{_knobs(r['knobs']['1'])} → {_knobs(r['knobs']['10'])}",
+            str(r["samples"]["train"]),
+            str(r["samples"]["test"]),
+        )
     console.print(table)
 
 
@@ -52,6 +63,6 @@ def _counts() -> dict[tuple[str, str], int]:
     from codesteer_cli.store.db import resolve_url
 
     url = resolve_url(settings.db)
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
         return {}
     return repo.sample_counts(get_store())

@@ -119,7 +119,9 @@ class Store:
                     return None
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DatabaseError as exc:
-            raise UserError(f"{self.display} is not a codesteer store: {_first_line(exc)}") from None
+            raise UserError(
+                f"{self.display} is not a codesteer store: {_first_line(exc)}"
+            ) from None
 
     def upgrade(self) -> tuple[str | None, str]:
         """Apply pending migrations; returns (revision before, revision after)."""

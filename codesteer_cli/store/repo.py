@@ -20,15 +20,30 @@ _BATCH = 500
 
 def sample_to_row(s: Sample) -> dict[str, Any]:
     return {
-        "task": s.task, "split": s.split, "complexity": s.complexity, "seed": s.seed,
-        "origin": s.origin, "question": s.question, "data": s.data, "answer": s.answer,
-        "content_hash": s.content_hash, "created_at": utcnow(),
+        "task": s.task,
+        "split": s.split,
+        "complexity": s.complexity,
+        "seed": s.seed,
+        "origin": s.origin,
+        "question": s.question,
+        "data": s.data,
+        "answer": s.answer,
+        "content_hash": s.content_hash,
+        "created_at": utcnow(),
     }
 
 
 def row_to_sample(r: SampleRow) -> Sample:
-    return Sample(r.task, r.question, r.data, r.answer, r.split,  # type: ignore[arg-type]
-                  r.complexity, r.seed, r.origin)
+    return Sample(
+        r.task,
+        r.question,
+        r.data,
+        r.answer,
+        r.split,  # type: ignore[arg-type]
+        r.complexity,
+        r.seed,
+        r.origin,
+    )
 
 
 def add_samples(store: Store, samples: Iterable[Sample]) -> tuple[int, int]:
@@ -109,12 +124,18 @@ def new_run_name(kind: str) -> str:
     return f"{kind}-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
-def create_run(store: Store, kind: str, config: dict[str, Any], name: str | None = None,
-               **fields: Any) -> RunRow:
+def create_run(
+    store: Store, kind: str, config: dict[str, Any], name: str | None = None, **fields: Any
+) -> RunRow:
     from codesteer_cli.version import code_version
 
-    run = RunRow(name=name or new_run_name(kind), kind=kind, config=config,
-                 code_version=code_version(), **fields)
+    run = RunRow(
+        name=name or new_run_name(kind),
+        kind=kind,
+        config=config,
+        code_version=code_version(),
+        **fields,
+    )
     with store.session() as s:
         s.add(run)
         s.flush()
@@ -132,8 +153,13 @@ def get_run(store: Store, ref: str | int) -> RunRow | None:
         return s.exec(select(RunRow).where(RunRow.name == str(ref))).first()
 
 
-def finish_run(store: Store, run_id: int, status: str = "finished",
-               summary: dict[str, Any] | None = None, error: str | None = None) -> None:
+def finish_run(
+    store: Store,
+    run_id: int,
+    status: str = "finished",
+    summary: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
     with store.session() as s:
         run = s.get(RunRow, run_id)
         if run is None:

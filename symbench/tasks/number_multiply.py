@@ -16,8 +16,16 @@ from symbench.answers import parse_number
 from symbench.core import Sample, Task, register, sample_dirs
 
 _DIGITS = {
-    1: (1, 2), 2: (2, 2), 3: (1, 2, 3), 4: (2, 3, 3), 5: (1, 2, 4), 6: (2, 3, 4),
-    7: (1, 3, 4, 4), 8: (2, 3, 4, 4), 9: (3, 3, 4, 5), 10: (3, 4, 4, 5),
+    1: (1, 2),
+    2: (2, 2),
+    3: (1, 2, 3),
+    4: (2, 3, 3),
+    5: (1, 2, 4),
+    6: (2, 3, 4),
+    7: (1, 3, 4, 4),
+    8: (2, 3, 4, 4),
+    9: (3, 3, 4, 5),
+    10: (3, 4, 4, 5),
 }
 
 
@@ -66,8 +74,14 @@ class NumberMultiply(Task):
                 factors = eval_list((d / "input_value_list.txt").read_text())
                 target = (d / "target_answer.txt").read_text().strip()
                 yield Sample(
-                    self.id, self._question(factors), {"factors": factors}, f"<<<{target}>>>",
-                    "test", None, None, f"number_multiply/{group.name}/{d.name}",
+                    self.id,
+                    self._question(factors),
+                    {"factors": factors},
+                    f"<<<{target}>>>",
+                    "test",
+                    None,
+                    None,
+                    f"number_multiply/{group.name}/{d.name}",
                 )
 
 
