@@ -57,10 +57,14 @@ def add_samples(store: Store, samples: Iterable[Sample]) -> tuple[int, int]:
             return
         dialect = store.engine.dialect.name
         ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SampleRow)
-        stmt = ins.values(batch).on_conflict_do_nothing(index_elements=["content_hash"])
+        stmt = (
+            ins.values(batch)
+            .on_conflict_do_nothing(index_elements=["content_hash"])
+            .returning(SampleRow.id)
+        )
         with store.session() as s:
-            n = s.exec(stmt).rowcount  # type: ignore[call-overload]
-        n = max(n or 0, 0)
+            # rowcount is unreliable for multi-row inserts on some drivers; RETURNING is not.
+            n = len(s.exec(stmt).all())  # type: ignore[call-overload]
         added += n
         seen += len(batch) - n
         batch.clear()
