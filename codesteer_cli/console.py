@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+
+def _width(stream) -> int | None:  # type: ignore[no-untyped-def]
+    """Tables piped to a file or another program are not cut to 80 columns."""
+    if os.environ.get("COLUMNS") or stream.isatty():
+        return None
+    return 160
+
+
+console = Console(width=_width(sys.stdout))
+err = Console(stderr=True, width=_width(sys.stderr))
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Warnings (and with -v, progress details) from the engines, on stderr."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    root = logging.getLogger("codesteer")
+    if not any(isinstance(h, RichHandler) for h in root.handlers):
+        handler = RichHandler(console=err, show_time=False, show_path=False, markup=False)
+        root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.propagate = False

@@ -242,6 +242,7 @@ class SelfCheck:
     code: str | None = None
     run: ExecResult | None = None
     completions: list[Completion] = field(default_factory=list)
+    requests: list[list[dict[str, str]]] = field(default_factory=list)  # per completion
     attempts: int = 0
 
 
@@ -267,6 +268,7 @@ def self_answer_check(
         result.attempts = attempt + 1
         comp = model.complete(messages, max_tokens=max_tokens, repeat=repeat)
         result.completions.append(comp)
+        result.requests.append(messages)
         if not comp.ok:
             result.verdict = f"Self-answer checker: the checking model failed ({comp.error})."
             return result

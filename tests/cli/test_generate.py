@@ -53,8 +53,11 @@ def test_import_check_verifies_original_samples(cli, db_path: Path) -> None:
 
 def test_db_status_and_path(cli, db_path: Path) -> None:
     assert cli("db", "path").output.strip() == str(db_path)
+    from codesteer_cli.store.db import open_store
+
+    head = open_store(str(db_path), migrate=False).head_revision()
     r = cli("db", "upgrade")
-    assert r.exit_code == 0 and "0001" in r.output
+    assert r.exit_code == 0 and f"empty → {head}" in r.output
     r = cli("db", "status")
     assert "up to date" in r.output and "samples" in r.output
 

@@ -1,0 +1,208 @@
+"""One episode: a method applied to one sample, every call recorded, the result scored."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from codesteer_cli.steering.checkers import self_answer_check, symbolic_check
+from codesteer_cli.steering.code import CodeAnswer, run_answer_code
+from codesteer_cli.steering.prompts import PromptSet
+from codesteer_cli.steering.record import EpisodeRecorder
+from symbench.answers import extract_answer
+
+if TYPE_CHECKING:
+    from codesteer_cli.models.base import ChatModel, Completion
+    from codesteer_cli.sandbox.executor import Executor
+    from symbench.core import Sample, Task
+
+
+class EpisodeFailed(Exception):
+    """A model call failed after its retries, or the episode could not go on."""
+
+
+class Stopped(Exception):
+    """The run was asked to stop (Ctrl-C, --max-cost) before this call."""
+
+
+@dataclass
+class Setup:
+    """Everything an episode needs besides its sample; shared by all episodes of a run."""
+
+    task_model: ChatModel
+    executor: Executor
+    prompts: PromptSet
+    guide: ChatModel | None = None
+    checker_model: ChatModel | None = None  # Self-answer Checker; default: the task model
+    max_rounds: int = 5
+    symbolic_checker: bool = True
+    self_check: bool = True
+    task_max_tokens: int = 2048
+    guide_max_tokens: int = 512
+    checker_max_tokens: int = 1024
+    temperature: float = 0.0
+    guide_temperature: float = 0.0
+    seed: int | None = None
+    variant: str = "free"  # teacher prompt variant (synthesis)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class Answer:
+    """One task-model answer, with its code run and checker findings."""
+
+    text: str
+    round: int
+    code: CodeAnswer | None = None
+    mode: str = "free"  # code | text | free: what the task model was asked to do
+    symbolic_text: str = ""
+
+    def candidate(self) -> str:
+        """The answer the checkers and guide judge: printed by the code, else the text."""
+        if self.code is not None and self.code.run.stdout.strip():
+            return self.code.run.stdout.strip()[-3000:]
+        ext = extract_answer(self.text)
+        return ext.value if ext.value and not ext.fallback else self.text.strip()[-3000:]
+
+
+@dataclass
+class Outcome:
+    final: Answer
+    rounds: int
+    stop_reason: str
+    modes: list[str]
+
+
+class Episode:
+    """The state and helpers of one running episode; methods drive it."""
+
+    def __init__(
+        self, setup: Setup, task: Task, sample: Sample, rec: EpisodeRecorder, repeat: int = 0
+    ) -> None:
+        self.setup, self.task, self.sample, self.rec, self.repeat = (
+            setup,
+            task,
+            sample,
+            rec,
+            repeat,
+        )
+        self.answers: list[Answer] = []
+
+    # --- model calls ----------------------------------------------------------------
+    def call(
+        self,
+        role: str,
+        model: ChatModel,
+        messages: list[dict[str, str]],
+        round_: int,
+        max_tokens: int,
+        temperature: float,
+        extra: dict[str, Any] | None = None,
+    ) -> Completion:
+        if self.setup.stop.is_set():
+            raise Stopped()
+        params = {
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "seed": self.setup.seed,
+            "repeat": self.repeat,
+        }
+        comp = model.complete(list(messages), **params)  # type: ignore[arg-type]
+        if not comp.ok:
+            self.rec.turn(role, round_, messages, comp, params, extra)
+            raise EpisodeFailed(f"{role} model call failed: {comp.error}")
+        if role != "task":
+            self.rec.turn(role, round_, messages, comp, params, extra)
+        return comp
+
+    def guide_call(self, messages: list[dict[str, str]], round_: int) -> Completion:
+        s = self.setup
+        assert s.guide is not None
+        return self.call(
+            "guide", s.guide, messages, round_, s.guide_max_tokens, s.guide_temperature
+        )
+
+    def answer(
+        self, messages: list[dict[str, str]], round_: int, mode: str, purpose: str | None = None
+    ) -> Answer:
+        """A task-model answer: run its code, apply the Symbolic Checker, record it."""
+        s = self.setup
+        comp = self.call("task", s.task_model, messages, round_, s.task_max_tokens, s.temperature)
+        code = run_answer_code(comp.text, s.executor)
+        extra: dict[str, Any] = {"mode": mode, "has_code": code is not None}
+        if purpose:
+            extra["purpose"] = purpose
+        ans = Answer(comp.text, round_, code, mode)
+        if code is not None and s.symbolic_checker:
+            report = symbolic_check(code.code)
+            extra["symbolic"] = report.to_dict()
+            ans.symbolic_text = report.text()
+        params = {
+            "temperature": s.temperature,
+            "max_tokens": s.task_max_tokens,
+            "seed": s.seed,
+            "repeat": self.repeat,
+        }
+        run = ("answer", code.code, code.run) if code is not None else None
+        self.rec.turn("task", round_, messages, comp, params, extra, run)
+        self.answers.append(ans)
+        return ans
+
+    def feedback(self, ans: Answer, with_self_check: bool = True) -> str:
+        """Execution result and checker findings, as the guide reads them."""
+        s = self.setup
+        parts = []
+        if ans.code is not None:
+            parts.append(ans.code.feedback())
+            if ans.symbolic_text:
+                parts.append(ans.symbolic_text)
+        else:
+            parts.append("The answer contains no code.")
+        if with_self_check and s.self_check:
+            parts.append(self.self_check(ans))
+        return "\n\n".join(parts)
+
+    def self_check(self, ans: Answer) -> str:
+        s = self.setup
+        if s.stop.is_set():
+            raise Stopped()
+        model = s.checker_model or s.task_model
+        result = self_answer_check(
+            model,
+            self.sample.question,
+            ans.candidate(),
+            s.executor,
+            max_tokens=s.checker_max_tokens,
+            repeat=self.repeat,
+            prompts=s.prompts,
+        )
+        for i, comp in enumerate(result.completions):
+            last = i == len(result.completions) - 1
+            run = ("self_check", result.code, result.run) if last and result.code else None
+            extra = {"verdict": result.verdict, "correct": result.correct} if last else None
+            self.rec.turn("checker", ans.round, result.requests[i], comp, None, extra, run)
+        return result.verdict
+
+
+# --- scoring ----------------------------------------------------------------------
+@dataclass
+class Scored:
+    score: float
+    text_score: float
+    code_score: float | None
+    passed_by: str
+    partial: bool
+    detail: str
+
+
+def score_answer(task: Task, sample: Sample, ans: Answer) -> Scored:
+    """Score the final answer as text and through its code's output; the better counts."""
+    tv = task.verify(sample, ans.text)
+    cv = task.verify(sample, ans.code.run.stdout) if ans.code is not None else None
+    code_score = cv.score if cv is not None else None
+    best = max(tv.score, code_score or 0.0)
+    t_ok, c_ok = tv.correct, bool(cv and cv.correct)
+    passed = "both" if t_ok and c_ok else "text" if t_ok else "code" if c_ok else "none"
+    chosen = cv if cv is not None and (code_score or 0) > tv.score else tv
+    return Scored(best, tv.score, code_score, passed, chosen.partial, chosen.detail)
