@@ -34,12 +34,16 @@ class Extraction:
         return self.method != "delimited"
 
 
-def clean(value: str) -> str:
-    """Strip whitespace, code fences, matching quotes and trailing punctuation."""
+def clean(value: str, punctuation: bool = True) -> str:
+    """Strip whitespace, code fences, matching quotes and (unless `punctuation` is False)
+    surrounding punctuation. Inside `<<<...>>>` punctuation is kept: it can be content
+    (a grid cell `!`, a string ending in `.`)."""
+    strip = _TRAILING if punctuation else " \t\r\n"
     v = value.strip()
     v = _FENCE.sub("", v).strip()
     for _ in range(3):
-        v = v.strip(_TRAILING)
+        # Leading dots are kept: ".5" is a number.
+        v = v.rstrip(strip).lstrip(strip.replace(".", ""))
         if len(v) >= 2 and v[0] in _QUOTES and v[-1] in _QUOTES:
             v = v[1:-1].strip()
         else:
@@ -47,7 +51,7 @@ def clean(value: str) -> str:
     return v
 
 
-def _last_boxed(text: str) -> str | None:
+def last_boxed(text: str) -> str | None:
     """Content of the last \\boxed{...} (or \\fbox{...}), braces balanced."""
     start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
     if start < 0:
@@ -69,13 +73,13 @@ def extract_answer(text: str | None) -> Extraction:
     the last non-empty line (each recorded as a fallback)."""
     if not text:
         return Extraction(None, "none")
-    spans = [s for s in _SPAN.findall(text) if clean(s)]
+    spans = [s for s in _SPAN.findall(text) if clean(s, False)]
     if spans:
-        return Extraction(clean(spans[-1]), "delimited")
+        return Extraction(clean(spans[-1], False), "delimited")
     unclosed = _OPEN_ONLY.search(text)
-    if unclosed and clean(unclosed.group(1)):
-        return Extraction(clean(unclosed.group(1).split("\n\n")[0]), "delimited")
-    boxed = _last_boxed(text)
+    if unclosed and clean(unclosed.group(1).split("\n\n")[0], False):
+        return Extraction(clean(unclosed.group(1).split("\n\n")[0], False), "delimited")
+    boxed = last_boxed(text)
     if boxed is not None and clean(boxed):
         return Extraction(clean(boxed), "boxed")
     matches = _ANSWER_IS.findall(text)
@@ -93,11 +97,15 @@ _NUM = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+")
 
 def parse_number(value: str) -> Fraction:
     """A number from text like `$1,234.50`, `-7`, `3/4`, `1e6`; exact as a Fraction."""
-    v = value.strip().replace("$", "").replace("\u2212", "-").replace(" ", "")
-    v = v.rstrip("%")
-    frac = re.fullmatch(r"([-+]?\d+)/(\d+)", v)
+    v = value.strip().replace("$", "").replace("\u2212", "-").rstrip("%").strip()
+    mixed = re.fullmatch(r"([-+]?)(\d+)\s+(\d+)/(\d+)", v)
+    if mixed:
+        sign = -1 if mixed.group(1) == "-" else 1
+        return sign * (int(mixed.group(2)) + Fraction(int(mixed.group(3)), int(mixed.group(4))))
+    frac = re.fullmatch(r"([-+]?\d+)\s*/\s*(\d+)", v)
     if frac:
         return Fraction(int(frac.group(1)), int(frac.group(2)))
+    v = re.sub(r"(?<=\d) (?=\d{3}\b)", "", v)  # "1 234 567" thousands spacing
     m = _NUM.search(v)
     if not m:
         raise ValueError(f"no number in {value!r}")
@@ -122,6 +130,8 @@ def norm_text(value: str) -> str:
 def parse_choice(value: str, options: dict[str, str] | None = None) -> str | None:
     """An option letter from `(B)`, `B`, `B)`, `option B` or the option's own text."""
     v = clean(value)
+    if len(set(re.findall(r"\(([A-Za-z])\)", v))) > 1:
+        return None  # "(A) or (B)" names more than one option
     m = re.fullmatch(r"(?:option\s*)?\(?([A-Za-z])\)?(?:[.:)]\s*.*)?", v, re.IGNORECASE)
     if m and (options is None or m.group(1).upper() in options):
         return m.group(1).upper()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import parse_literal
-from symbench.core import Sample, Task, Verdict, read_json, register, sample_dirs
+from symbench.core import Sample, Task, read_json, register, sample_dirs
 
 Matrix = list[list[str]]
 
@@ -138,22 +138,6 @@ class MatrixTransformation(Task):
             f"given, each to the result of the previous one:\n{steps}\n\n"
             f"What is the final matrix?\n{self.answer_format}"
         )
-
-    def verify(self, sample: Sample, answer_text: str) -> Verdict:
-        # `clean` strips trailing `!`, `.` and the like, which are cells here: when the
-        # cleaned span fails, judge the raw last <<<...>>> span instead.
-        verdict = super().verify(sample, answer_text)
-        if verdict.correct or verdict.extraction.method != "delimited":
-            return verdict
-        spans = [s.strip() for s in re.findall(r"<<<(.*?)>>>", answer_text, re.DOTALL)]
-        spans = [s for s in spans if s]
-        if not spans or spans[-1] == verdict.extraction.value:
-            return verdict
-        try:
-            score, detail = self.check(sample, spans[-1])
-        except (ValueError, TypeError, SyntaxError):
-            return verdict
-        return Verdict(score, verdict.extraction, detail) if score >= 1 else verdict
 
     def solve(self, sample: Sample) -> str:
         return f"<<<{flat(transform(sample.data['matrix'], sample.data['ops']))}>>>"

@@ -17,7 +17,8 @@ from symbench.answers import extract_answer, parse_choice, parse_literal, parse_
         ("<<< 'abc' >>>", "abc", "delimited"),
         ('<<<"[1, 2]">>>', "[1, 2]", "delimited"),
         ("<<<```\n[[1,2],[3,4]]\n```>>>", "[[1,2],[3,4]]", "delimited"),
-        ("<<<  7.  >>>", "7", "delimited"),
+        ("<<<  7  >>>.", "7", "delimited"),
+        ("<<<a b !>>>", "a b !", "delimited"),  # punctuation inside the span is content
         ("So <<<>>> then <<<5>>>", "5", "delimited"),
         ("answer <<<UDLR", "UDLR", "delimited"),
         ("We get \\boxed{\\frac{1}{2}} finally", "\\frac{1}{2}", "boxed"),
@@ -77,3 +78,10 @@ def test_parse_choice_by_option_text_and_unknown_letter() -> None:
     opts = {"A": "Yes", "B": "No"}
     assert parse_choice("no", opts) == "B"
     assert parse_choice("(E)", opts) is None
+    assert parse_choice("(A) or (B)", opts) is None
+
+
+def test_leading_dot_is_kept() -> None:
+    assert extract_answer("<<<.5>>>").value == ".5"
+    assert extract_answer("so \\boxed{.25}.").value == ".25"
+    assert parse_number(".5") == Fraction(1, 2)
