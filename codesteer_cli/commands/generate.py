@@ -83,6 +83,7 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
     store = None if no_store else get_store()
     other = "train" if split == "test" else "test"
     counts: dict[str, list[int]] = {}
+    shortfalls: list[str] = []
     fh = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115
     try:
         with _progress() as bar:
@@ -92,11 +93,15 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
                 exclude = repo.hashes_in_split(store, t.id, other) if store else set()
                 made: list = []
                 for level in levels:
-                    for sample in generate_distinct(t, level, n, seed, split, exclude):
+                    start = len(made)
+                    for sample in generate_distinct(
+                        t, level, n, seed, split, exclude, on_short=shortfalls.append
+                    ):
                         made.append(sample)
                         bar.advance(job)
                         if fh:
                             fh.write(json.dumps(sample.to_dict()) + "\n")
+                    bar.advance(job, n - (len(made) - start))
                 added, _ = repo.add_samples(store, made) if store else (0, 0)
                 counts[t.id] = [len(made), added]
     finally:
@@ -128,6 +133,8 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
         made_n, added = counts[t.id]
         table.add_row(t.id, t.split, str(made_n), str(added) if store else "-")
     console.print(table)
+    for msg in shortfalls:
+        err.print(f"[yellow]note:[/] {msg}", highlight=False)
     where = f"store {store.display}" if store else "no store"
     err.print(
         f"{sum(c[0] for c in counts.values())} samples → {where}" + (f", {out}" if out else "")
