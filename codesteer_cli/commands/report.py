@@ -1,0 +1,195 @@
+"""`codesteer report`: success, normalized score and cost of steer runs, beside the paper."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from codesteer_cli.console import console, err
+from codesteer_cli.reporting.compare import method_names
+
+if TYPE_CHECKING:
+    from codesteer_cli.store.db import Store
+
+# Cheap import (no data is read until used): the names for --help come from the alias table.
+_COMPARE_NAMES = ", ".join(f"{n} (only question)" if n == "gpt-4o" else n for n in method_names())
+
+
+def command(
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="RUN...",
+            help="Steer runs by name or id. Default: the latest finished steer run of each "
+            "configuration (method, task model, guide).",
+            show_default=False,
+        ),
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            "-c",
+            help="Published results to compare with (CodeSteer paper, Table 1), comma list: "
+            f"paper (all thirteen, the set the paper normalized over) or any of {_COMPARE_NAMES}.",
+            show_default=False,
+        ),
+    ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="Rows per task, family, split or complexity.")
+    ] = "task",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, md, csv, json or html.")
+    ] = "table",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the report to this file instead of stdout."),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Write PNG pictures into this folder.", show_default=False),
+    ] = None,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff",
+            help="A,B: success difference B − A of two runs with a paired bootstrap 95% "
+            "interval (shown anyway when the report has exactly two runs).",
+            show_default=False,
+        ),
+    ] = None,
+    no_runs: Annotated[
+        bool, typer.Option("--no-runs", help="Leave stored runs out (published results only).")
+    ] = False,
+) -> None:
+    """Success rates, the paper's normalized score and cost per sample of steer runs.
+
+    Without RUN the report takes the latest finished steer run of each configuration
+    (method + task model + guide); older runs of the same configuration and runs still
+    running are left out unless named. --compare adds the paper's published methods;
+    with exactly two runs (or --diff A,B) the report adds their paired difference.
+    Methods are compared on the tasks they all have (the report lists the dropped ones);
+    the normalized score (s / best × 100 per task, averaged) is taken over exactly the
+    methods shown. A task every method scored 0 on is left out of those averages.
+    """
+    from codesteer_cli.errors import UserError
+    from codesteer_cli.reporting.compare import resolve_compare
+    from codesteer_cli.reporting.render import FORMATS
+    from codesteer_cli.reporting.tables import BY_CHOICES, build_report, default_runs, resolve_runs
+
+    if by not in BY_CHOICES:
+        raise UserError(f"--by must be one of {', '.join(BY_CHOICES)}; got {by!r}")
+    if fmt not in FORMATS:
+        raise UserError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    paper = resolve_compare(compare)
+    if out is not None:
+        _check_writable(out)
+    pairs_refs: list[str] = []
+    if diff is not None:
+        pairs_refs = [p.strip() for p in diff.split(",") if p.strip()]
+        if len(pairs_refs) != 2:
+            raise UserError(f"--diff needs two runs, A,B; got {diff!r}")
+        names = {m.name for m in paper} | {"paper"}
+        if any(p in names for p in pairs_refs):
+            raise UserError(
+                "--diff compares stored runs; the paper publishes no per-sample results"
+            )
+
+    store = _open_store(need=bool(runs) or bool(pairs_refs))
+    if runs:
+        chosen = resolve_runs(store, runs)
+    elif no_runs or store is None:
+        chosen = []
+    else:
+        chosen = default_runs(store)
+    pairs = []
+    if pairs_refs:
+        a, b = resolve_runs(store, pairs_refs[:1]) + resolve_runs(store, pairs_refs[1:])
+        if a.id == b.id:
+            raise UserError("--diff needs two different runs")
+        pairs.append((a, b))
+    elif len(chosen) == 2:
+        pairs.append((chosen[0], chosen[1]))
+    if not chosen and not paper and not pairs:
+        where = store.display if store is not None else "the store (it does not exist yet)"
+        raise UserError(
+            f"nothing to report: no finished steer runs in {where}; name runs or use "
+            "--compare paper"
+        )
+
+    report = build_report(store, chosen, paper, by=by, diffs=pairs)
+    pngs: dict[str, bytes] = {}
+    if plot is not None or fmt == "html":
+        from codesteer_cli.reporting.plots import make_plots, write_plots
+
+        pngs = make_plots(report)
+        if plot is not None:
+            written = write_plots(report, plot, pngs)
+            err.print(f"{len(written)} pictures → {plot}")
+    _emit(report, fmt, out, pngs)
+
+
+def _check_writable(out: Path) -> None:
+    from codesteer_cli.errors import UserError
+
+    if out.is_dir():
+        raise UserError(f"cannot write --out {out}: it is a folder")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserError(f"cannot write --out {out}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise UserError(f"cannot write --out {out}: permission denied")
+
+
+def _open_store(need: bool) -> Store | None:
+    """The run store, or None when its SQLite file does not exist (never created here)."""
+    from codesteer_cli.context import get_store, settings
+    from codesteer_cli.errors import UserError
+    from codesteer_cli.store.db import resolve_url
+
+    url = resolve_url(settings.db)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        if need:
+            path = url[len("sqlite:///") :]
+            raise UserError(f"cannot find runs: the store {path} does not exist")
+        return None
+    return get_store()
+
+
+def _emit(report, fmt: str, out: Path | None, pngs: dict[str, bytes]) -> None:  # type: ignore[no-untyped-def]
+    from codesteer_cli.errors import UserError
+    from codesteer_cli.reporting import render
+
+    if fmt == "table" and out is None:
+        if console.is_terminal:
+            for r in render.rich_tables(report):
+                console.print(r)
+                console.print()
+        else:
+            typer.echo(render.render_text(report), nl=False)
+        return
+    if fmt == "table":
+        text = render.render_text(report)
+    elif fmt == "md":
+        text = render.render_markdown(report)
+    elif fmt == "csv":
+        text = render.render_csv(report)
+        for note in report.notes:
+            err.print(f"note: {note}", highlight=False, soft_wrap=True)
+    elif fmt == "json":
+        text = render.render_json(report) + "\n"
+    else:
+        from codesteer_cli.reporting.html import render_html
+
+        text = render_html(report, pngs)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write --out {out}: {exc.strerror or exc}") from None
+    err.print(f"report ({fmt}) → {out}")
