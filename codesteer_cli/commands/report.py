@@ -53,11 +53,11 @@ def command(
         typer.Option("--plot", help="Write PNG pictures into this folder.", show_default=False),
     ] = None,
     diff: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--diff",
             help="A,B: success difference B − A of two runs with a paired bootstrap 95% "
-            "interval (shown anyway when the report has exactly two runs).",
+            "interval (shown anyway when the report has exactly two runs). Repeatable.",
             show_default=False,
         ),
     ] = None,
@@ -87,18 +87,19 @@ def command(
     paper = resolve_compare(compare)
     if out is not None:
         _check_writable(out)
-    pairs_refs: list[str] = []
-    if diff is not None:
-        pairs_refs = [p.strip() for p in diff.split(",") if p.strip()]
-        if len(pairs_refs) != 2:
-            raise UserError(f"--diff needs two runs, A,B; got {diff!r}")
-        names = {m.name for m in paper} | {"paper"}
-        if any(p in names for p in pairs_refs):
+    pair_refs: list[list[str]] = []
+    names = {m.name for m in paper} | {"paper"}
+    for d in diff or []:
+        refs = [p.strip() for p in d.split(",") if p.strip()]
+        if len(refs) != 2:
+            raise UserError(f"--diff needs two runs, A,B; got {d!r}")
+        if any(p in names for p in refs):
             raise UserError(
                 "--diff compares stored runs; the paper publishes no per-sample results"
             )
+        pair_refs.append(refs)
 
-    store = _open_store(need=bool(runs) or bool(pairs_refs))
+    store = _open_store(need=bool(runs) or bool(pair_refs))
     if runs:
         chosen = resolve_runs(store, runs)
     elif no_runs or store is None:
@@ -106,12 +107,12 @@ def command(
     else:
         chosen = default_runs(store)
     pairs = []
-    if pairs_refs:
-        a, b = resolve_runs(store, pairs_refs[:1]) + resolve_runs(store, pairs_refs[1:])
+    for refs in pair_refs:
+        a, b = resolve_runs(store, refs[:1]) + resolve_runs(store, refs[1:])
         if a.id == b.id:
             raise UserError("--diff needs two different runs")
         pairs.append((a, b))
-    elif len(chosen) == 2:
+    if not pair_refs and len(chosen) == 2:
         pairs.append((chosen[0], chosen[1]))
     if not chosen and not paper and not pairs:
         where = store.display if store is not None else "the store (it does not exist yet)"

@@ -146,6 +146,11 @@ def test_two_runs_get_a_paired_bootstrap_diff(cli, builder: StoreBuilder) -> Non
     assert (again["low"], again["high"]) == (o["low"], o["high"])
     md = cli("report", "base", "steer", "--format", "md").stdout
     assert "Difference steer − base" in md and "+30.0" in md
+    # --diff is repeatable: a third run, two differences in one report
+    builder.run("third", "all_code", eps("game24", a), guide=None)
+    rep = _report(cli, "base", "steer", "third", "--diff", "base,steer", "--diff", "steer,third")
+    assert [(d["a"], d["b"]) for d in rep["diffs"]] == [("base", "steer"), ("steer", "third")]
+    assert rep["diffs"][1]["overall"]["diff"] == pytest.approx(-30.0)
 
 
 def test_by_family_split_and_complexity(cli, builder: StoreBuilder) -> None:
