@@ -109,7 +109,13 @@ def command(
     max_tokens: Annotated[
         int, typer.Option("--max-tokens", help="Task model's answer limit.")
     ] = 2048,
-    guide_max_tokens: Annotated[int, typer.Option("--guide-max-tokens")] = 512,
+    guide_max_tokens: Annotated[
+        int, typer.Option("--guide-max-tokens", help="Guide's reply limit.")
+    ] = 512,
+    checker_max_tokens: Annotated[
+        int,
+        typer.Option("--checker-max-tokens", help="Self-answer Checker's code limit."),
+    ] = 1024,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.0,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Sent to models that take one.")
@@ -149,6 +155,7 @@ def command(
         self_check=not no_self_check,
         task_max_tokens=max_tokens,
         guide_max_tokens=guide_max_tokens,
+        checker_max_tokens=checker_max_tokens,
         temperature=temperature,
         seed=seed,
         code_timeout_s=code_timeout,

@@ -6,12 +6,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from codesteer_cli.store.models import CodeExecutionRow, TurnRow
+from sqlalchemy import insert
+
+from codesteer_cli.store.models import CodeExecutionRow, TurnRow, utcnow
 
 if TYPE_CHECKING:
     from codesteer_cli.models.base import Completion
     from codesteer_cli.sandbox.executor import ExecResult
     from codesteer_cli.store.db import Store
+
+# Table-level statements with parameters passed at execute time: compiled once and
+# cached, which keeps the per-turn cost of the store low.
+_INSERT_TURN = insert(TurnRow.__table__).returning(TurnRow.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_EXEC = insert(CodeExecutionRow.__table__)  # type: ignore[attr-defined]
 
 ROLE_TIME = {"task": "task_model", "guide": "guide", "checker": "checkers", "summary": "task_model"}
 
@@ -67,49 +74,52 @@ class EpisodeRecorder:
         with self._lock:
             seq = self.seq
             self.seq += 1
-        row = TurnRow(
-            episode_id=self.episode_id,
-            seq=seq,
-            round=round_,
-            role=role,
-            model=comp.model,
-            messages=messages,
-            response=comp.text,
-            params=params,
-            tokens_in=u.tokens_in,
-            tokens_out=u.tokens_out,
-            latency_s=u.latency_s,
-            cost_usd=u.cost_usd,
-            cached=comp.cached,
-            error=comp.error,
-            extra=extra,
-        )
-        with self.store.session() as s:
-            s.add(row)
-            s.flush()
+        row = {
+            "episode_id": self.episode_id,
+            "seq": seq,
+            "round": round_,
+            "role": role,
+            "model": comp.model,
+            "messages": messages,
+            "response": comp.text,
+            "params": params,
+            "tokens_in": u.tokens_in,
+            "tokens_out": u.tokens_out,
+            "latency_s": u.latency_s,
+            "cost_usd": u.cost_usd,
+            "cached": comp.cached,
+            "error": comp.error,
+            "extra": extra,
+            "created_at": utcnow(),
+        }
+        # Core inserts, one short transaction: this is the engine's hot path.
+        with self.store.engine.begin() as conn:
+            turn_id = conn.execute(_INSERT_TURN, row).scalar_one()
             if code_run is not None:
                 purpose, code, result = code_run
-                s.add(_exec_row(self.episode_id, row.id, purpose, code, result))
-            turn_id = row.id
+                conn.execute(
+                    _INSERT_EXEC, _exec_values(self.episode_id, turn_id, purpose, code, result)
+                )
         if code_run is not None:
             t.time["code" if code_run[0] == "answer" else "checkers"] += code_run[2].duration_s
         return turn_id  # type: ignore[return-value]
 
 
-def _exec_row(
+def _exec_values(
     episode_id: int, turn_id: int | None, purpose: str, code: str, r: ExecResult
-) -> CodeExecutionRow:
-    return CodeExecutionRow(
-        episode_id=episode_id,
-        turn_id=turn_id,
-        purpose=purpose,
-        code=code,
-        stdout=r.stdout,
-        stderr=r.stderr,
-        exit_status=r.exit_status,
-        timed_out=r.timed_out,
-        duration_s=r.duration_s,
-        stdout_truncated=r.stdout_truncated,
-        stderr_truncated=r.stderr_truncated,
-        isolation=r.isolation,
-    )
+) -> dict[str, Any]:
+    return {
+        "episode_id": episode_id,
+        "turn_id": turn_id,
+        "purpose": purpose,
+        "code": code,
+        "stdout": r.stdout,
+        "stderr": r.stderr,
+        "exit_status": r.exit_status,
+        "timed_out": r.timed_out,
+        "duration_s": r.duration_s,
+        "stdout_truncated": r.stdout_truncated,
+        "stderr_truncated": r.stderr_truncated,
+        "isolation": r.isolation,
+        "created_at": utcnow(),
+    }

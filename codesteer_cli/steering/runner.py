@@ -58,6 +58,7 @@ class SteerConfig:
     self_check: bool = True
     task_max_tokens: int = 2048
     guide_max_tokens: int = 512
+    checker_max_tokens: int = 1024
     temperature: float = 0.0
     guide_temperature: float = 0.0
     seed: int | None = None
@@ -102,6 +103,7 @@ class SteerConfig:
             ("concurrency", 1),
             ("task_max_tokens", 1),
             ("guide_max_tokens", 1),
+            ("checker_max_tokens", 1),
         ):
             if getattr(self, name) < lo:
                 raise UserError(f"--{name.replace('_', '-')} must be at least {lo}")
@@ -287,6 +289,7 @@ def make_setup(store: Store, cfg: SteerConfig, stop: threading.Event) -> Setup:
         self_check=cfg.self_check,
         task_max_tokens=cfg.task_max_tokens,
         guide_max_tokens=cfg.guide_max_tokens,
+        checker_max_tokens=cfg.checker_max_tokens,
         temperature=cfg.temperature,
         guide_temperature=cfg.guide_temperature,
         seed=cfg.seed,
@@ -311,7 +314,8 @@ def run_episode(
         outcome = get_method(method)(episode)
         sc = score_answer(task, sample, outcome.final)
     except Stopped:
-        _update(store, ep.id, status="pending")  # type: ignore[arg-type]
+        # Not "pending": its partial turns must be cleared when the run is resumed.
+        _update(store, ep.id, status="stopped")  # type: ignore[arg-type]
         res.status = "stopped"
         return res
     except EpisodeFailed as exc:
@@ -363,8 +367,8 @@ def run_episode(
 
 
 def _update(store: Store, episode_id: int, **values: Any) -> None:
-    with store.session() as s:
-        s.exec(update(EpisodeRow).where(EpisodeRow.id == episode_id).values(**values))  # type: ignore[call-overload]
+    with store.engine.begin() as conn:
+        conn.execute(update(EpisodeRow).where(EpisodeRow.id == episode_id).values(**values))  # type: ignore[arg-type]
 
 
 @dataclass
