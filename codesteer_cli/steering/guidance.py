@@ -29,9 +29,18 @@ class Guidance:
         return self.kind in ("return", "terminate")
 
 
-def parse_guidance(reply: str) -> Guidance:
+_LETTER = re.compile(r"^\W{0,3}([A-Z])(?:\)|\.|:|\s|$)")
+
+
+def parse_guidance(reply: str, options: dict[str, str] | None = None) -> Guidance:
     """The last `<<<...>>>` span decides; without one, a bare keyword reply counts, and
-    anything else is passed on as free guidance."""
+    anything else is passed on as free guidance. `options` maps answer letters to
+    keywords for prompt sets that ask "Reply with A or B" (the `tiny` set)."""
+    if options:
+        m = _LETTER.match((reply or "").strip())
+        if m and m.group(1) in options:
+            kw = options[m.group(1)]
+            return Guidance(_KEYWORDS[kw.lower()], kw)
     spans = [s.strip() for s in _SPAN.findall(reply or "") if s.strip()]
     content = spans[-1] if spans else (reply or "").strip()
     key = re.sub(r"[\s_*`'\".:!]+", " ", content).strip().lower()

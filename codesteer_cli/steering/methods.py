@@ -99,7 +99,7 @@ def guided_step(ep: Episode, st: GuidedState, reply: str) -> GuidedState:
     run its code and the checkers, and add the next round's prompt to the guide's
     conversation. Returns `st`; `st.outcome` is set once the episode has ended."""
     s, p, q = ep.setup, ep.setup.prompts, ep.sample.question
-    g = parse_guidance(reply)
+    g = parse_guidance(reply, p.choice_options if st.round == 0 else p.round_options)
     if st.round == 0:
         if g.stops:  # nothing to return yet: start with code, the method's default
             g = Guidance("code", g.text)
@@ -211,7 +211,7 @@ def self_estimate(ep: Episode) -> Outcome:
     msgs = [_user(p.estimate.format(question=ep.sample.question))]
     comp = ep.call("task", s.task_model, msgs, 0, 64, s.temperature, extra={"purpose": "estimate"})
     ep.rec.turn("task", 0, msgs, comp, None, {"purpose": "estimate", "mode": "estimate"})
-    g = parse_guidance(comp.text)
+    g = parse_guidance(comp.text, p.choice_options)
     out = _single(
         ep, p.text if g.kind == "text" else p.code, "text" if g.kind == "text" else "code"
     )

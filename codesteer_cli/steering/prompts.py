@@ -7,7 +7,7 @@ embedded SmolLM2-135M), chosen with `--prompts tiny`, never silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from codesteer_cli.errors import UserError
 
@@ -30,6 +30,10 @@ class PromptSet:
     estimate: str  # self_estimate baseline: {question}
     summarize: str  # code_text_sum baseline: {question} {code_answer} {text_answer}
     variants: dict[str, str]  # synthesis prompt variants appended to the teacher prompt
+    # Letter answers ("Reply with A or B") and the keyword each stands for; empty when
+    # the prompts ask for <<<keyword>>> replies.
+    choice_options: dict[str, str] = field(default_factory=dict)
+    round_options: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -139,16 +143,19 @@ _DEFAULT = PromptSet(
     },
 )
 
+# The embedded 135M model ignores "reply <<<Code>>> or <<<Text>>>" (it starts answering
+# the question instead) but does answer a lettered choice; see README, "The demo".
 _TINY = PromptSet(
     name="tiny",
-    version="1",
+    version="2",
     choice=(
-        "Should this question be solved with Python code or with text? Code is better for "
-        "math and counting. Reply <<<Code>>> or <<<Text>>>.\n\nQuestion:\n{question}"
+        "Here is a task:\n{question}\n\nChoose how to solve it.\n"
+        "A) Code: write a Python program\nB) Text: reason in words\nReply with A or B only."
     ),
     round=(
-        "Answer:\n{answer}\n\n{feedback}\n\nIs the answer right? Reply <<<Return Answer>>> "
-        "if it is, <<<Code>>> to try code again, or <<<Text>>> to try text."
+        "A helper answered the task:\n{answer}\n\n{feedback}\n\nWhat next?\n"
+        "A) Return Answer: the answer is right\nB) Code: try again with a Python program\n"
+        "C) Text: try again in words\nReply with A, B or C only."
     ),
     teacher=_DEFAULT.teacher,
     code=(
@@ -166,11 +173,13 @@ _TINY = PromptSet(
     interpreter=_DEFAULT.interpreter,
     interpreter_next=_DEFAULT.interpreter_next,
     estimate=(
-        "Is code or text better for this question? Reply <<<Code>>> or <<<Text>>>.\n\n"
-        "Question:\n{question}"
+        "Here is a task:\n{question}\n\nWhich way will solve it correctly?\n"
+        "A) Code: write a Python program\nB) Text: reason in words\nReply with A or B only."
     ),
     summarize=_DEFAULT.summarize,
     variants=_DEFAULT.variants,
+    choice_options={"A": "Code", "B": "Text"},
+    round_options={"A": "Return Answer", "B": "Code", "C": "Text"},
 )
 
 PROMPT_SETS: dict[str, PromptSet] = {p.name: p for p in (_DEFAULT, _TINY)}
