@@ -1,0 +1,179 @@
+"""Throughput of the embedded model under concurrent requests, as ratios to one request.
+
+    python benchmarks/local_throughput.py [--tokens 128] [--levels 1,4,8,16] [--rounds 1]
+
+For each level N, N threads each send one request (a different prompt asking for a long
+answer, greedy, `--tokens` new tokens at most) to `local:smollm2` at the same moment;
+aggregate tokens/s = generated tokens / wall time. Ratios are to the single-request
+figure measured in the same run (targets: 8 concurrent >= 5x, 16 concurrent >= 8x).
+The same is done for llama.cpp serving the same GGUF (through `openai-compat:`) when
+`llama-cpp-python` is importable; otherwise it prints "not installed".
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TOPICS = [
+    "a lighthouse keeper",
+    "the history of bridges",
+    "a robot learning to paint",
+    "how volcanoes form",
+    "a journey across a desert",
+    "the life of honeybees",
+    "a city under the sea",
+    "the invention of the printing press",
+    "a chess tournament",
+    "why the sky is blue",
+    "a winter in the mountains",
+    "the first flight to the moon",
+    "a lost dog finding home",
+    "how computers store numbers",
+    "a market in an old town",
+    "the water cycle",
+]
+TARGETS = {8: 5.0, 16: 8.0}
+
+
+def prompt(i: int) -> list[dict[str, str]]:
+    return [{"role": "user", "content": f"Write a long, detailed essay about {TOPICS[i % 16]}."}]
+
+
+def wave(model: Any, n: int, tokens: int) -> tuple[float, int, int]:
+    """n concurrent requests: (aggregate tokens/s, tokens generated, failures)."""
+    results: list[Any] = [None] * n
+    barrier = threading.Barrier(n + 1)
+
+    def call(i: int) -> None:
+        barrier.wait()
+        results[i] = model.complete(prompt(i), max_tokens=tokens, temperature=0.0)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.monotonic()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - start
+    failed = sum(1 for r in results if not r.ok)
+    generated = sum(r.usage.tokens_out or 0 for r in results if r.ok)
+    return generated / wall, generated, failed
+
+
+def measure(model: Any, levels: list[int], tokens: int, rounds: int) -> dict[int, dict]:
+    wave(model, 1, 8)  # warm-up
+    out: dict[int, dict] = {}
+    for n in levels:
+        calls_before = getattr(model, "generate_calls", None)
+        runs = [wave(model, n, tokens) for _ in range(rounds)]
+        calls = getattr(model, "generate_calls", None)
+        out[n] = {
+            "tok_s": statistics.median(r[0] for r in runs),
+            "tokens": int(statistics.median(r[1] for r in runs)),
+            "failed": sum(r[2] for r in runs),
+            "generate_calls": None if calls is None else (calls - calls_before) / rounds,
+        }
+    return out
+
+
+def report(title: str, rows: dict[int, dict]) -> None:
+    base = rows[min(rows)]["tok_s"]
+    print(f"\n{title}")
+    print(f"{'concurrent':>10} {'tokens':>7} {'tok/s':>8} {'ratio':>7} {'generate calls':>15}")
+    for n, r in rows.items():
+        ratio = r["tok_s"] / base if base else float("nan")
+        calls = "-" if r["generate_calls"] is None else f"{r['generate_calls']:g}"
+        target = f"  (target >= {TARGETS[n]:g}x)" if n in TARGETS else ""
+        fail = f"  {r['failed']} failed" if r["failed"] else ""
+        print(
+            f"{n:>10} {r['tokens']:>7} {r['tok_s']:>8.1f} {ratio:>6.2f}x {calls:>15}{target}{fail}"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def llamacpp(levels: list[int], tokens: int, rounds: int) -> None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        print("\nllama.cpp (llama-cpp-python): not installed")
+        return
+    from codesteer_cli.models import get_model
+    from codesteer_cli.models.providers.embedded import gguf_path
+
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf_path()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        str(os.cpu_count() or 2),
+        "--n_ctx",
+        "4096",
+    ]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        model = get_model(f"openai-compat:http://127.0.0.1:{port}/v1#smollm2", timeout_s=600)
+        report(
+            "llama.cpp server, same GGUF (openai-compat:)", measure(model, levels, tokens, rounds)
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tokens", type=int, default=128, help="max new tokens per request")
+    ap.add_argument("--levels", default="1,4,8,16", help="concurrency levels")
+    ap.add_argument("--rounds", type=int, default=1, help="runs per level (median)")
+    ap.add_argument("--skip-llamacpp", action="store_true")
+    args = ap.parse_args()
+    levels = sorted({int(x) for x in args.levels.split(",")})
+
+    import torch
+
+    from codesteer_cli.models import get_model
+
+    start = time.monotonic()
+    model = get_model("local:smollm2", concurrency=max(levels))
+    print(
+        f"local:smollm2 on {model.lm.device} ({model.lm.dtype}), torch {torch.__version__}, "
+        f"{os.cpu_count()} cores, {torch.get_num_threads()} torch threads; "
+        f"ready in {time.monotonic() - start:.1f}s; {args.tokens} new tokens per request"
+    )
+    report("local:smollm2 (batched generate)", measure(model, levels, args.tokens, args.rounds))
+    if not args.skip_llamacpp:
+        llamacpp(levels, args.tokens, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
