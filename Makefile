@@ -25,10 +25,24 @@ $(VENV)/.test: $(VENV)/.base
 install: $(VENV)/.base
 install-test: $(VENV)/.test
 
+# The demo: the embedded model (no key, offline) on arithmetic-heavy tasks, three
+# methods on the same samples, then the comparison with paired bootstrap intervals.
+DEMO_TASKS ?= number_multiply,letters,game24
+DEMO_N ?= 20
+CS = $(VENV)/bin/codesteer --db $(DEMO_DIR)/codesteer.db
+DEMO_RUN = --tasks $(DEMO_TASKS) --complexity 1 --limit $(DEMO_N) --prompts tiny \
+	--max-tokens 128 --concurrency 16
+
 demo: $(VENV)/.base
 	@mkdir -p $(DEMO_DIR)
-	CODESTEER_DB=$(DEMO_DIR)/codesteer.db $(VENV)/bin/codesteer generate --task all --complexity 1,5,10 -n 3
-	CODESTEER_DB=$(DEMO_DIR)/codesteer.db $(VENV)/bin/codesteer tasks
+	$(CS) generate --task $(DEMO_TASKS) --complexity 1 -n $(DEMO_N)
+	$(CS) steer --method only_question $(DEMO_RUN) --name demo-only-question
+	$(CS) steer --method all_code $(DEMO_RUN) --name demo-all-code
+	$(CS) steer --method codesteer $(DEMO_RUN) --max-rounds 1 --guide-max-tokens 8 \
+		--checker-max-tokens 96 --checker-attempts 1 --name demo-codesteer
+	$(CS) report demo-only-question demo-all-code demo-codesteer \
+		--diff demo-only-question,demo-all-code --diff demo-all-code,demo-codesteer \
+		--plot $(DEMO_DIR)/plots
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .

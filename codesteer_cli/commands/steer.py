@@ -116,6 +116,10 @@ def command(
         int,
         typer.Option("--checker-max-tokens", help="Self-answer Checker's code limit."),
     ] = 1024,
+    checker_attempts: Annotated[
+        int,
+        typer.Option("--checker-attempts", help="Self-answer Checker tries per answer."),
+    ] = 2,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.0,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Sent to models that take one.")
@@ -156,6 +160,7 @@ def command(
         task_max_tokens=max_tokens,
         guide_max_tokens=guide_max_tokens,
         checker_max_tokens=checker_max_tokens,
+        checker_attempts=checker_attempts,
         temperature=temperature,
         seed=seed,
         code_timeout_s=code_timeout,

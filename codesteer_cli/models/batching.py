@@ -12,7 +12,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
@@ -30,7 +31,11 @@ class Batcher(Generic[T, R]):
         max_batch: int = 16,
         window_s: float = 0.02,
         name: str = "batcher",
+        bucket: Callable[[T], Hashable] | None = None,
     ) -> None:
+        """`bucket`: requests only share a batch with requests of the same bucket (for a
+        local model: short and long generations, so an 8-token guide reply does not wait
+        for 128-token rows to finish)."""
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self.run_batch = run_batch
@@ -40,7 +45,10 @@ class Batcher(Generic[T, R]):
         self.batches = 0  # calls of run_batch (= generate calls for a local model)
         self.items = 0
         self.batch_sizes: list[int] = []
+        self.bucket = bucket
         self._queue: queue.Queue[tuple[T, Future[R]]] = queue.Queue()
+        # Requests taken from the queue for another bucket; only the worker touches it.
+        self._held: deque[tuple[T, Future[R]]] = deque()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -57,11 +65,26 @@ class Batcher(Generic[T, R]):
                 self._thread.start()
 
     def _collect(self) -> list[tuple[T, Future[R]]]:
-        batch = [self._queue.get()]
+        first = self._held.popleft() if self._held else self._queue.get()
+        key = self.bucket(first[0]) if self.bucket else None
+        batch = [first]
+
+        def take(entry: tuple[T, Future[R]]) -> None:
+            if self.bucket is None or self.bucket(entry[0]) == key:
+                batch.append(entry)
+            else:
+                self._held.append(entry)
+
+        for _ in range(len(self._held)):  # held requests of this bucket go first
+            entry = self._held.popleft()
+            if len(batch) < self.max_batch and self.bucket and self.bucket(entry[0]) == key:
+                batch.append(entry)
+            else:
+                self._held.append(entry)
         deadline = time.monotonic() + self.window_s
         while len(batch) < self.max_batch:
             try:
-                batch.append(self._queue.get_nowait())  # already waiting: take at once
+                take(self._queue.get_nowait())  # already waiting: take at once
                 continue
             except queue.Empty:
                 pass
@@ -69,7 +92,7 @@ class Batcher(Generic[T, R]):
             if remaining <= 0:
                 break
             try:
-                batch.append(self._queue.get(timeout=remaining))
+                take(self._queue.get(timeout=remaining))
             except queue.Empty:
                 break
         return batch

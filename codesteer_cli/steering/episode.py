@@ -41,6 +41,7 @@ class Setup:
     task_max_tokens: int = 2048
     guide_max_tokens: int = 512
     checker_max_tokens: int = 1024
+    checker_attempts: int = 2  # Self-answer Checker tries when no verdict comes back
     temperature: float = 0.0
     guide_temperature: float = 0.0
     seed: int | None = None
@@ -174,6 +175,7 @@ class Episode:
             ans.candidate(),
             s.executor,
             max_tokens=s.checker_max_tokens,
+            max_attempts=s.checker_attempts,
             repeat=self.repeat,
             prompts=s.prompts,
         )

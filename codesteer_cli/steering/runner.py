@@ -59,6 +59,7 @@ class SteerConfig:
     task_max_tokens: int = 2048
     guide_max_tokens: int = 512
     checker_max_tokens: int = 1024
+    checker_attempts: int = 2
     temperature: float = 0.0
     guide_temperature: float = 0.0
     seed: int | None = None
@@ -104,6 +105,7 @@ class SteerConfig:
             ("task_max_tokens", 1),
             ("guide_max_tokens", 1),
             ("checker_max_tokens", 1),
+            ("checker_attempts", 1),
         ):
             if getattr(self, name) < lo:
                 raise UserError(f"--{name.replace('_', '-')} must be at least {lo}")
@@ -290,6 +292,7 @@ def make_setup(store: Store, cfg: SteerConfig, stop: threading.Event) -> Setup:
         task_max_tokens=cfg.task_max_tokens,
         guide_max_tokens=cfg.guide_max_tokens,
         checker_max_tokens=cfg.checker_max_tokens,
+        checker_attempts=cfg.checker_attempts,
         temperature=cfg.temperature,
         guide_temperature=cfg.guide_temperature,
         seed=cfg.seed,

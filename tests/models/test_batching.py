@@ -52,3 +52,16 @@ def test_a_failing_batch_fails_its_callers_only() -> None:
     with pytest.raises(RuntimeError, match="out of memory"):
         b.submit(13).result(timeout=5)
     assert b.submit(1).result(timeout=5) == 1  # the worker lives on
+
+
+def test_buckets_keep_short_and_long_requests_apart() -> None:
+    seen: list[list[int]] = []
+
+    def run(items: list[int]) -> list[int]:
+        seen.append(sorted(items))
+        return [x + 1 for x in items]
+
+    b: Batcher[int, int] = Batcher(run, max_batch=16, window_s=0.2, bucket=lambda x: x < 100)
+    futures = [b.submit(x) for x in (1, 200, 2, 300, 3)]
+    assert [f.result(timeout=5) for f in futures] == [2, 201, 3, 301, 4]
+    assert seen == [[1, 2, 3], [200, 300]] and b.batches == 2

@@ -133,6 +133,10 @@ def pick_device() -> tuple[str, Any]:
     return "cpu", torch.float32
 
 
+# Requests of at most this many new tokens (guide choices) batch apart from longer ones.
+SHORT_GENERATION = 32
+
+
 # --- loaded models ----------------------------------------------------------------------
 @dataclass
 class GenRequest:
@@ -181,6 +185,7 @@ class LoadedLM:
             max_batch=DEFAULT_MAX_BATCH,
             window_s=BATCH_WINDOW_S,
             name=f"codesteer-batcher-{Path(self.base).name}",
+            bucket=lambda r: r.max_new <= SHORT_GENERATION,
         )
 
     @property

@@ -1,0 +1,21 @@
+"""`codesteer doctor` reports the sandbox isolation actually in force."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.cli.conftest import run_cli
+
+
+def test_doctor_reports_isolation_and_a_working_sandbox(tmp_path: Path) -> None:
+    r = run_cli("--db", str(tmp_path / "x.db"), "doctor", "--json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["sandbox"]["probe_ok"] is True
+    assert rep["sandbox"]["isolation"] == ("bwrap" if shutil.which("bwrap") else
+                                           rep["sandbox"]["isolation"])
+    assert {p["name"] for p in rep["models"]["providers"]} >= {"openai", "local", "hf"}
+    text = run_cli("--db", str(tmp_path / "x.db"), "doctor")
+    assert "sandbox" in text.stdout and rep["sandbox"]["isolation"] in text.stdout
