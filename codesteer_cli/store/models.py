@@ -163,3 +163,115 @@ class ResponseCacheRow(SQLModel, table=True):
 
 
 ALL_TABLES = (SampleRow, RunRow, EpisodeRow, TurnRow, CodeExecutionRow, ResponseCacheRow)
+
+
+class TrainingMetricRow(SQLModel, table=True):
+    """One logged step of a training run (`train sft` / `train dpo`), written by rank 0."""
+
+    __tablename__ = "training_metrics"
+    __table_args__ = (Index("ix_training_metrics_run_step", "run_id", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    step: int = 0  # optimizer steps done (global step)
+    epoch: float | None = None
+    split: str = Field(default="train", max_length=8)  # train | eval
+    loss: float | None = None
+    learning_rate: float | None = None
+    grad_norm: float | None = None
+    tokens_per_s: float | None = None  # all processes together, since the previous log
+    elapsed_s: float | None = None  # since training started
+    logs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+ALL_TABLES = (*ALL_TABLES, TrainingMetricRow)
+
+
+class SFTExampleRow(SQLModel, table=True):
+    """One SFT chat example (`synthesize sft`): a kept trajectory's guide conversation up
+    to one guide turn, ending with that guidance; `weight` 2 for its final two turns."""
+
+    __tablename__ = "sft_examples"
+    __table_args__ = (UniqueConstraint("episode_id", "turn", name="uq_sft_examples_episode_turn"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id", index=True)
+    episode_id: int = Field(foreign_key="episodes.id")
+    sample_id: int = Field(foreign_key="samples.id", index=True)
+    task: str = Field(max_length=64)
+    variant: str = Field(max_length=32)  # teacher prompt variant that made the trajectory
+    turn: int = 0  # index of this guide turn in its trajectory (0 = the choice)
+    turns: int = 0  # guide turns in the whole trajectory
+    weight: int = 1  # 2 for the trajectory's final two guide turns
+    kind: str = Field(default="free", max_length=16)  # code|text|return|terminate|free
+    messages: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DPONodeRow(SQLModel, table=True):
+    """One node of a DPO guidance tree (`synthesize dpo`). The root (path "") is the
+    sample before any guidance; every other node is one sampled guidance and what
+    followed it (task-model answer, code run, checkers) up to the next guide turn."""
+
+    __tablename__ = "dpo_nodes"
+    __table_args__ = (
+        UniqueConstraint("episode_id", "path", name="uq_dpo_nodes_episode_path"),
+        Index("ix_dpo_nodes_run_task", "run_id", "task"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    episode_id: int = Field(foreign_key="episodes.id", index=True)
+    sample_id: int = Field(foreign_key="samples.id")
+    task: str = Field(max_length=64)
+    parent_id: int | None = Field(default=None, foreign_key="dpo_nodes.id", index=True)
+    path: str = Field(default="", max_length=200)  # branch indexes from the root: "0.2.1"
+    depth: int = 0  # guidances from the root to here (the root: 0)
+    branch: int = 0  # index among its siblings
+    guide_model: str | None = Field(default=None, max_length=200)
+    temperature: float | None = None
+    prompt: list[dict[str, Any]] = Field(  # the guide's conversation this guidance answers
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    guidance: str | None = _text()  # the guide's reply (None for the root)
+    kind: str = Field(default="root", max_length=16)  # root|code|text|return|terminate|free
+    final: bool = False  # a finalizing node: Return Answer, Terminate or the round limit
+    stop_reason: str | None = Field(default=None, max_length=32)
+    rounds: int = 0  # task-model answers so far on this path
+    final_answer: str | None = _text()
+    answer_score: float | None = None  # the verifier's score of the final answer (leaves)
+    correct: bool | None = None
+    score: float | None = None  # leaves 15 - rounds (correct) or -rounds; else children's mean
+    extra: dict[str, Any] | None = _json()
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DPOPairRow(SQLModel, table=True):
+    """One pairing decision between two sibling nodes of a DPO tree: kept (a preference
+    pair, higher score = chosen) or rejected, with the reason."""
+
+    __tablename__ = "dpo_pairs"
+    __table_args__ = (
+        UniqueConstraint("chosen_id", "rejected_id", name="uq_dpo_pairs_chosen_rejected"),
+        Index("ix_dpo_pairs_run_task", "run_id", "task"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    episode_id: int = Field(foreign_key="episodes.id", index=True)
+    sample_id: int = Field(foreign_key="samples.id")
+    task: str = Field(max_length=64)
+    parent_id: int = Field(foreign_key="dpo_nodes.id")
+    chosen_id: int = Field(foreign_key="dpo_nodes.id")  # the higher score (ties: lower path)
+    rejected_id: int = Field(foreign_key="dpo_nodes.id")
+    chosen_score: float
+    rejected_score: float
+    kept: bool = False
+    reason: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+ALL_TABLES = (*ALL_TABLES, SFTExampleRow, DPONodeRow, DPOPairRow)
