@@ -38,8 +38,10 @@ def generate_distinct(
         made += 1
         yield sample
     if on_short is not None:
-        on_short(f"{task.id} at complexity {complexity}: only {made} distinct {split} "
-                 f"problems found (asked for {n})")
+        on_short(
+            f"{task.id} at complexity {complexity}: only {made} distinct {split} "
+            f"problems found (asked for {n})"
+        )
 
 
 @dataclass

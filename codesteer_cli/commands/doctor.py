@@ -43,12 +43,16 @@ def command(
     sb = report["sandbox"]
     colour = "green" if iso.mode == "bwrap" else "yellow"
     console.print(f"python     {report['python']}")
-    console.print(f"sandbox    [{colour}]{iso.mode}[/] ({iso.reason})"
-                  + ("; code runs as an unprivileged uid" if iso.drop_uid else ""))
+    console.print(
+        f"sandbox    [{colour}]{iso.mode}[/] ({iso.reason})"
+        + ("; code runs as an unprivileged uid" if iso.drop_uid else "")
+    )
     state = "[green]ok[/]" if sb["probe_ok"] else f"[red]failed: {sb['probe_error']}[/]"
     console.print(f"           test run: {state} in {sb['probe_seconds']:.2f}s")
     if iso.mode != "bwrap":
-        console.print("           [yellow]network and file-system isolation need bubblewrap "
-                      "(Debian/Ubuntu: apt-get install bubblewrap)[/]")
+        console.print(
+            "           [yellow]network and file-system isolation need bubblewrap "
+            "(Debian/Ubuntu: apt-get install bubblewrap)[/]"
+        )
     console.print(f"store      {report['store']}")
     console.print("models     run `codesteer models` for providers, keys and aliases")

@@ -11,7 +11,7 @@ import typer
 from codesteer_cli.console import console, err
 
 app = typer.Typer(
-    short_help='Fine-tune a guide (SFT, DPO, LoRA merge) on one GPU, several, or the CPU.',
+    short_help="Fine-tune a guide (SFT, DPO, LoRA merge) on one GPU, several, or the CPU.",
     help="Fine-tune a guide model: `train sft`, then `train dpo` on its output; "
     "`train merge` folds a LoRA adapter in; `train list` / `train show RUN`.\n\n"
     "Defaults follow the paper (full fine-tuning; SFT 10 epochs at lr 1e-5, DPO 6 epochs at "

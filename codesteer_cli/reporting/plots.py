@@ -76,7 +76,9 @@ def _points(report: Report, what: str) -> list[tuple[str, float, float, str, boo
                 pts.append((m.key + " (4×H100)", float(pub["runtime_alt_s"]), y, PAPER_COLOR, True))
         else:
             s = report.summary(m)
-            x = s["task_tokens"] if what == "tokens" else s["wall_s"]
+            # The Self-answer Checker runs on the task model, as in the paper's counts.
+            tokens = (s["task_tokens"] or 0) + (s["checker_tokens"] or 0)
+            x = tokens if what == "tokens" else s["wall_s"]
             if x and x > 0:
                 pts.append((m.key, float(x), y, _run_color(run_i), False))
             run_i += 1
@@ -110,7 +112,7 @@ def _score_vs(report: Report, what: str) -> bytes | None:
     ax.set_ylim(max(0.0, math.floor((min(ys) - 8) / 10) * 10), 103)
     _label_points(ax, [(p[0], p[1], p[2]) for p in pts])
     xlabel = (
-        "task-model tokens per sample (input + output)"
+        "task-model tokens per sample (answers + self-checks, input + output)"
         if what == "tokens"
         else "wall time per sample (s)"
     )
@@ -119,7 +121,7 @@ def _score_vs(report: Report, what: str) -> bytes | None:
     n_tasks = report.normalized.counted.get("total", 0)
     ax.set_title(
         f"Normalized score vs {'tokens' if what == 'tokens' else 'runtime'} per sample "
-        f"({len(report.methods)} methods, {n_tasks} tasks)"
+        f"({len(report.methods)} methods, {n_tasks} task{'s' if n_tasks != 1 else ''})"
     )
     handles = [
         plt.Line2D([], [], marker="o", ls="", color=PAPER_COLOR, label="published (paper)"),

@@ -27,8 +27,24 @@ def _spec(server: Katan) -> str:
 def test_steer_then_runs_list_show_episode(server: Katan, tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     env = {"OPENAI_COMPAT_API_KEY": "x"}
-    r = run_cli("--db", db, "steer", "-m", _spec(server), "--method", "all_code", "-t",
-                "number_multiply,letters", "-c", "1", "-n", "2", "--name", "base", env=env)
+    r = run_cli(
+        "--db",
+        db,
+        "steer",
+        "-m",
+        _spec(server),
+        "--method",
+        "all_code",
+        "-t",
+        "number_multiply,letters",
+        "-c",
+        "1",
+        "-n",
+        "2",
+        "--name",
+        "base",
+        env=env,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "number_multiply" in r.stdout and "letters" in r.stdout
     assert "4 episodes" in r.stderr
@@ -40,8 +56,24 @@ def test_steer_then_runs_list_show_episode(server: Katan, tmp_path: Path) -> Non
     r = run_cli("--db", db, "runs", "episode", "1")
     assert r.returncode == 0 and "round 0 · task" in r.stdout and "final:" in r.stdout
     # same name, different settings: refused with a clear message
-    r = run_cli("--db", db, "steer", "-m", _spec(server), "--method", "all_text", "-t",
-                "number_multiply", "-c", "1", "-n", "2", "--name", "base", env=env)
+    r = run_cli(
+        "--db",
+        db,
+        "steer",
+        "-m",
+        _spec(server),
+        "--method",
+        "all_text",
+        "-t",
+        "number_multiply",
+        "-c",
+        "1",
+        "-n",
+        "2",
+        "--name",
+        "base",
+        env=env,
+    )
     assert r.returncode == 2 and "exists with different settings" in r.stderr
     assert "Traceback" not in r.stderr
 

@@ -265,18 +265,31 @@ def test_a_stopped_episode_restarts_clean_on_resume(store: Store, executor: Exec
         return _product_code(messages)
 
     repo.add_samples(store, [TASK.generate(3, 0)])
-    cfg = runner.SteerConfig(method="codesteer", tasks="number_multiply", complexity="3",
-                             limit=1, self_check=False, concurrency=1)
+    cfg = runner.SteerConfig(
+        method="codesteer",
+        tasks="number_multiply",
+        complexity="3",
+        limit=1,
+        self_check=False,
+        concurrency=1,
+    )
     run, cfg, _ = runner.open_run(store, cfg, None, None)
     runner.ensure_episodes(store, run, runner.choose_samples(store, cfg), cfg)
     todo, _ = runner.pending_episodes(store, run.id)
 
     def setup(task_model) -> Setup:  # type: ignore[no-untyped-def]
-        return Setup(task_model=task_model, executor=executor, prompts=get_prompts(),
-                     guide=guide, self_check=False, stop=stop)
+        return Setup(
+            task_model=task_model,
+            executor=executor,
+            prompts=get_prompts(),
+            guide=guide,
+            self_check=False,
+            stop=stop,
+        )
 
-    out = runner.execute(store, run, cfg, todo, runner.Progress(1, 0),
-                         setup(ScriptedModel("task", task_script)))
+    out = runner.execute(
+        store, run, cfg, todo, runner.Progress(1, 0), setup(ScriptedModel("task", task_script))
+    )
     assert out.results[0].status == "stopped"
     with store.read() as s:
         assert len(s.exec(select(TurnRow)).all()) == 2  # guide + task before the stop
@@ -287,8 +300,9 @@ def test_a_stopped_episode_restarts_clean_on_resume(store: Store, executor: Exec
     stop.clear()
     guide.script = ["<<<Code>>>", "<<<Return Answer>>>"]
     guide.requests.clear()
-    out = runner.execute(store, run, cfg, todo, runner.Progress(1, 0),
-                         setup(ScriptedModel("task", _product_code)))
+    out = runner.execute(
+        store, run, cfg, todo, runner.Progress(1, 0), setup(ScriptedModel("task", _product_code))
+    )
     assert out.finished == 1
     with store.read() as s:
         seqs = [t.seq for t in s.exec(select(TurnRow).order_by(TurnRow.seq)).all()]

@@ -19,12 +19,36 @@ CONCURRENCY = 2
 
 def _steer(db: Path, server: Katan, *extra: str) -> subprocess.Popen[str]:
     spec = f"openai-compat:{server.url}/v1#echo-model"
-    args = ["--db", str(db), "steer", "--task-model", spec, "--guide", spec,
-            "--tasks", "number_multiply", "--complexity", "2", "--limit", "4",
-            "--max-rounds", "2", "--concurrency", str(CONCURRENCY), "--name", "r1", *extra]
+    args = [
+        "--db",
+        str(db),
+        "steer",
+        "--task-model",
+        spec,
+        "--guide",
+        spec,
+        "--tasks",
+        "number_multiply",
+        "--complexity",
+        "2",
+        "--limit",
+        "4",
+        "--max-rounds",
+        "2",
+        "--concurrency",
+        str(CONCURRENCY),
+        "--name",
+        "r1",
+        *extra,
+    ]
     env = {**os.environ, "OPENAI_COMPAT_API_KEY": "x", "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "codesteer_cli.app", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "codesteer_cli.app", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _query(db: Path, sql: str) -> list[tuple]:
@@ -48,16 +72,21 @@ def test_kill_9_then_resume_repeats_no_finished_call(tmp_path: Path) -> None:
         _finish(_steer(base_db, server))
         baseline_calls = server.requests()
         assert baseline_calls > 0
-        baseline_scores = _query(base_db, "select s.content_hash, e.score, e.rounds from episodes "
-                                 "e join samples s on s.id = e.sample_id order by 1")
+        baseline_scores = _query(
+            base_db,
+            "select s.content_hash, e.score, e.rounds from episodes "
+            "e join samples s on s.id = e.sample_id order by 1",
+        )
 
         db = tmp_path / "killed.db"
         before = server.requests()
         p = _steer(db, server)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if db.exists() and _query(db, "select count(*) from sqlite_master "
-                                      "where name='episodes'")[0][0]:
+            if (
+                db.exists()
+                and _query(db, "select count(*) from sqlite_master where name='episodes'")[0][0]
+            ):
                 done = _query(db, "select count(*) from episodes where status='finished'")[0][0]
                 if done >= 1:
                     break
@@ -78,11 +107,15 @@ def test_kill_9_then_resume_repeats_no_finished_call(tmp_path: Path) -> None:
         assert "already done" in out
         total = server.requests() - before
         assert total - in_flight == baseline_calls
-        rows = _query(db, "select s.content_hash, e.score, e.rounds from episodes e "
-                      "join samples s on s.id = e.sample_id order by 1")
+        rows = _query(
+            db,
+            "select s.content_hash, e.score, e.rounds from episodes e "
+            "join samples s on s.id = e.sample_id order by 1",
+        )
         assert rows == baseline_scores
-        assert _query(db, "select count(*), count(distinct sample_id) from episodes "
-                      "where status='finished'")[0] == (4, 4)
+        assert _query(
+            db, "select count(*), count(distinct sample_id) from episodes where status='finished'"
+        )[0] == (4, 4)
         assert _query(db, "select status from runs where name='r1'") == [("finished",)]
 
         # a finished run re-run under its name makes no call at all
