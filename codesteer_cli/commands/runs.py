@@ -54,7 +54,11 @@ def list_runs(
         "success %",
         "started",
     ):
-        table.add_column(col, justify="right" if col in ("id", "episodes", "success %") else "left")
+        table.add_column(
+            col,
+            justify="right" if col in ("id", "episodes", "success %") else "left",
+            no_wrap=col in ("id", "name"),  # a run's name is what users copy
+        )
     for r in runs:
         n, f, ok = counts.get(r.id, (0, 0, 0))
         cfg = r.config or {}

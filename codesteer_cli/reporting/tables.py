@@ -512,7 +512,14 @@ class Report:
                 cost_source="published, all 37 tasks",
             )
         else:
-            for k in ("samples", "failed", "task_tokens", "guide_tokens", "cost_usd"):
+            for k in (
+                "samples",
+                "failed",
+                "task_tokens",
+                "guide_tokens",
+                "checker_tokens",
+                "cost_usd",
+            ):
                 d[k] = total.get(k)
             d["cost_partial"] = total.get("cost_partial", False)
             d["wall_s"] = total.get("wall_s")

@@ -26,7 +26,7 @@ def _spec(server: Katan) -> str:
 
 def test_steer_then_runs_list_show_episode(server: Katan, tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    env = {"OPENAI_COMPAT_API_KEY": "x"}
+    env = {"OPENAI_COMPAT_API_KEY": "x", "COLUMNS": "200"}
     r = run_cli(
         "--db",
         db,
@@ -48,12 +48,12 @@ def test_steer_then_runs_list_show_episode(server: Katan, tmp_path: Path) -> Non
     assert r.returncode == 0, r.stderr[-2000:]
     assert "number_multiply" in r.stdout and "letters" in r.stdout
     assert "4 episodes" in r.stderr
-    r = run_cli("--db", db, "runs", "list")
+    r = run_cli("--db", db, "runs", "list", env=env)
     assert r.returncode == 0 and "base" in r.stdout and "all_code" in r.stdout
     assert re.search(r"2/2|4/4", r.stdout)
-    r = run_cli("--db", db, "runs", "show", "base")
+    r = run_cli("--db", db, "runs", "show", "base", env=env)
     assert r.returncode == 0 and "method: all_code" in r.stdout
-    r = run_cli("--db", db, "runs", "episode", "1")
+    r = run_cli("--db", db, "runs", "episode", "1", env=env)
     assert r.returncode == 0 and "round 0 · task" in r.stdout and "final:" in r.stdout
     # same name, different settings: refused with a clear message
     r = run_cli(

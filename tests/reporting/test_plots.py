@@ -91,3 +91,18 @@ def test_html_page_is_self_contained(cli, builder: StoreBuilder, tmp_path: Path)
 
     img = mpimg.imread(io.BytesIO(base64.b64decode(imgs[0])), format="png")
     assert float(np.asarray(img)[..., :3].std()) > 0.05
+
+
+def test_score_vs_tokens_counts_self_check_tokens(builder: StoreBuilder) -> None:
+    """The Self-answer Checker runs on the task model: its tokens are task-model tokens."""
+    from codesteer_cli.reporting.plots import _points
+    from codesteer_cli.reporting.tables import build_report, default_runs
+
+    _runs(builder)
+    store = builder.store
+    report = build_report(store, default_runs(store), [])
+    xs = {label: x for label, x, _, _, _ in _points(report, "tokens")}
+    for m in report.methods:
+        s = report.summary(m)
+        assert xs[m.key] == s["task_tokens"] + s["checker_tokens"]
+        assert s["checker_tokens"] > 0
