@@ -146,12 +146,16 @@ def detect_isolation(prefer: str = "auto") -> Isolation:
         if unshare:
             argv = [unshare, "-n", "--"] if root else [unshare, "-rn", "--"]
             if _probe(argv):
-                return Isolation("unshare", "network namespace only; " + "; ".join(tried), False)
+                return Isolation("unshare", _why("network namespace only", tried), False)
             tried.append("unshare -n failed")
         else:
             tried.append("unshare not installed")
     drop = root and _probe([], user=61000)
-    return Isolation("rlimits", "resource limits only; " + "; ".join(tried), drop)
+    return Isolation("rlimits", _why("resource limits only", tried), drop)
+
+
+def _why(what: str, tried: list[str]) -> str:
+    return f"{what}; {'; '.join(tried)}" if tried else f"{what} (as requested)"
 
 
 @functools.cache
