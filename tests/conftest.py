@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.postgres import pg_server, pg_url  # noqa: F401  (fixtures for every test)
+
 REPO = Path(__file__).resolve().parent.parent
 
 

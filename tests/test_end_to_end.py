@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from codesteer_cli.sandbox.executor import Executor, Limits
-from tests.cli.conftest import run_cli
-from tests.models.conftest import Katan
+from tests.fixtures.cli import run_cli
+from tests.fixtures.katan import Katan
 from tests.synthesis.helpers import FAST_WRONG_TREE, AnswerBook, grow, new_store, synthesize
 from tests.training.conftest import (
     smol_tokenizer_dir,  # noqa: F401  (fixture)

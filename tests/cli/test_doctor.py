@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.cli.conftest import run_cli
+from tests.fixtures.cli import run_cli
 
 
 def test_doctor_reports_isolation_and_a_working_sandbox(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import run_cli
 from tests.conftest import reference_root
+from tests.fixtures.cli import run_cli
 
 
 def test_generate_writes_store_and_jsonl_idempotently(cli, db_path: Path, tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import run_cli
-from tests.models.conftest import Katan
+from tests.fixtures.cli import run_cli
+from tests.fixtures.katan import Katan
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import run_cli
+from tests.fixtures.cli import run_cli
 from tests.reporting.conftest import StoreBuilder, eps
 
 

@@ -18,8 +18,8 @@ from codesteer_cli.reporting.compare import (
     task_id,
 )
 from codesteer_cli.reporting.stats import normalized_scores
-from tests.cli.conftest import run_cli
 from tests.conftest import REPO
+from tests.fixtures.cli import run_cli
 
 # The abstract / SPEC §1: normalized totals over the 13 methods of Table 1.
 HEADLINE = {"o1": 82.7, "r1": 76.8, "o1-preview": 74.8, "gpt-4o": 53.3, "gpt-4o+codesteer": 86.4}

@@ -9,7 +9,6 @@ from codesteer_cli.reporting.compare import resolve_compare
 from codesteer_cli.reporting.tables import build_report, default_runs
 from codesteer_cli.store.db import Store, resolve_url
 from tests.reporting.conftest import Ep, StoreBuilder, eps
-from tests.store.test_postgres import pg_url  # noqa: F401  (the server fixture)
 
 
 def _fill(b: StoreBuilder) -> None:

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.models.conftest import Katan
+from tests.fixtures.katan import Katan
 
 CONCURRENCY = 2
 

@@ -10,7 +10,6 @@ from codesteer_cli.store.db import Store
 from codesteer_cli.synthesis import trajectories as tj
 from codesteer_cli.synthesis.export import export
 from codesteer_cli.synthesis.stats import synthesis_stats
-from tests.store.test_postgres import pg_url  # noqa: F401  (the fixture)
 from tests.synthesis.helpers import FAST_WRONG_TREE, AnswerBook, grow, synthesize
 
 

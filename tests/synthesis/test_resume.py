@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.models.conftest import KEYS, Katan
+from tests.fixtures.katan import KEYS, Katan
 
 CONCURRENCY = 2  # the driver's
 
