@@ -57,10 +57,10 @@ _RULES = {
         "E = Water. Generating: Wood generates Fire, Fire generates Earth, Earth generates "
         "Metal, Metal generates Water, Water generates Wood. Overcoming: Wood overcomes "
         "Earth, Earth overcomes Water, Water overcomes Fire, Fire overcomes Metal, Metal "
-        "overcomes Wood. If one card generates the other, the player of the generating "
-        "card loses; if one card overcomes the other, the player of the overcoming card "
-        "wins; two equal cards draw. (Any two different elements are related in exactly "
-        "one of these ways.)"
+        "overcomes Wood. Only the card you play counts: if your card generates the "
+        "opponent's card you lose; if your card overcomes the opponent's card you win; in "
+        "every other case (equal cards, or the opponent's card generates or overcomes "
+        "yours) the round is a draw."
     ),
     "animal": (
         "Each player holds eight animal pieces, from strongest to weakest: A = Elephant, "
@@ -71,44 +71,16 @@ _RULES = {
 }
 
 
-# Original element samples whose stored answer breaks the rules as the question states
-# them: "sample:round, your card, stored opponent card", * = no sequence fits at all.
-# The original generator scored only your card's relations and called every other pair
-# a draw; its text says the holder of a generating card loses whoever holds it.
-_BAD = """1:2CB 6:3CB* 7:2DB 13:2DB 40:1BE 41:1BE* 42:3EC 43:1AD 44:1EC 45:1BA* 47:1CA 48:1AD
-49:2DB* 50:1EC 51:2AE 52:2BA 53:1CA 70:1DB* 71:4AE* 72:3CA 73:1BA* 74:1DC 75:3DC* 76:2DB
-77:1DC* 78:2BE 79:1BA 80:4AD* 81:2EC* 83:1BE* 100:1BA 101:2AE 106:1CB 107:1CA 113:1AD
-140:4BE 141:1AE 142:1BE* 143:3AD 144:1BA* 145:2AE* 146:2BE* 147:2EC 149:2DB 150:1ED
-151:2ED* 152:2AD 171:3CA* 172:3ED* 174:1ED* 176:2EC* 177:4CA 178:1EC* 180:2AE* 181:1DC
-182:1BE*"""
-
-
-def _why(item: str) -> str:
-    _, rest = item.split(":")
-    r, m, o = rest[0], rest[1], rest[2]
-    if _GEN[o] == m:
-        rel = f"{o} generates {m}, so the opponent loses and you win"
-    elif _OVER[o] == m:
-        rel = f"{o} overcomes {m}, so the opponent wins and you lose"
-    elif _GEN[m] == o:
-        rel = f"{m} generates {o}, so you lose"
-    else:
-        rel = f"{m} overcomes {o}, so you win"
-    extra = "; no opponent sequence agrees with all rounds" if rest.endswith("*") else ""
-    return (
-        f"round {r}: your {m} against the stored {o} is not a draw under the stated rules "
-        f"({rel}), but the round is listed as a draw{extra}"
-    )
-
-
 def outcome(game: str, mine: str, theirs: str) -> str:
     """The result of a round for the player who played `mine`."""
     if mine == theirs:
         return "draw"
     if game == "elements":
-        if _GEN[mine] == theirs or _OVER[theirs] == mine:
+        # As the original release scores it (every stored answer agrees): only the
+        # relations of your own card decide; the opponent's card acting on yours draws.
+        if _GEN[mine] == theirs:
             return "loss"
-        return "win"  # _OVER[mine] == theirs or _GEN[theirs] == mine
+        return "win" if _OVER[mine] == theirs else "draw"
     if game == "stick":
         return "win" if _BEATS[mine] == theirs else "loss" if _BEATS[theirs] == mine else "draw"
     if {mine, theirs} == {"A", "H"}:
@@ -153,10 +125,6 @@ class ConstrainedLinearArrangement(Task):
         "inside <<< >>>, e.g. <<<A,B,C>>>."
     )
     original_paths = ("constrained_linear_arrangement",)
-    known_bad = {
-        f"constrained_linear_arrangement/sample_{item.split(':')[0]}": _why(item)
-        for item in _BAD.split()
-    }
 
     def knobs(self, complexity: int) -> dict[str, Any]:
         game, rounds = _LEVELS[complexity]
