@@ -22,7 +22,7 @@ def generate_distinct(
     on_short: Callable[[str], None] | None = None,
 ) -> Iterator[Sample]:
     """Up to `n` distinct samples from seeds seed, seed+1, ...; skips problems in
-    `exclude` (content hashes, e.g. the other split's stored samples) and repeats.
+    `exclude` (problem keys, e.g. of the other split's stored samples) and repeats.
 
     Small problem spaces (a 1x2 BoxNet grid) may hold fewer than `n` distinct problems:
     then what exists is returned and `on_short` is told why."""
@@ -32,9 +32,10 @@ def generate_distinct(
         if made == n:
             return
         sample = task.generate(complexity, s, split)
-        if sample.content_hash in seen:
+        key = task.problem_key(sample)
+        if key in seen:
             continue
-        seen.add(sample.content_hash)
+        seen.add(key)
         made += 1
         yield sample
     if on_short is not None:

@@ -132,6 +132,12 @@ class Task:
         """Read this task's samples from a folder laid out like the original release."""
         return iter(())
 
+    def problem_key(self, sample: Sample) -> str:
+        """The problem's identity whatever its wording: two samples with the same key are
+        the same problem. Default: the question text; tasks whose original samples are
+        worded differently from generated ones override it with their data."""
+        return sample.content_hash
+
     # --- shared behaviour -------------------------------------------------------------
     def generate(self, complexity: int, seed: int, split: Split = "test") -> Sample:
         """A deterministic sample for (complexity, seed, split), solvable by `solve`."""

@@ -90,7 +90,7 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
             job = bar.add_task("generating", total=len(tasks) * len(levels) * n)
             for t in tasks:
                 bar.update(job, description=f"generating {t.id}")
-                exclude = repo.hashes_in_split(store, t.id, other) if store else set()
+                exclude = repo.problem_keys(store, t.id, other) if store else set()
                 made: list = []
                 for level in levels:
                     start = len(made)

@@ -152,7 +152,7 @@ def choose_samples(store: Store, cfg: SteerConfig) -> list[SampleRow]:
                 made += list(generate_distinct(task, level, n, 0, cfg.split))  # type: ignore[arg-type]
             repo.add_samples(store, made)
             rows = repo.find_samples(store, task.id, cfg.split, levels, origin)
-        chosen += _spread(rows, cfg.limit)
+        chosen += spread(rows, cfg.limit)
     if not chosen:
         raise UserError(
             "no samples match: generate some first (codesteer generate) "
@@ -161,7 +161,8 @@ def choose_samples(store: Store, cfg: SteerConfig) -> list[SampleRow]:
     return chosen
 
 
-def _spread(rows: list[SampleRow], limit: int | None) -> list[SampleRow]:
+def spread(rows: list[SampleRow], limit: int | None) -> list[SampleRow]:
+    """At most `limit` rows, taken in turn from each complexity level (stable order)."""
     if limit is None or len(rows) <= limit:
         return rows
     groups: dict[int | None, list[SampleRow]] = {}

@@ -113,15 +113,18 @@ def find_samples(
         return list(s.exec(q).all())
 
 
-def hashes_in_split(store: Store, task: str, split: str) -> set[str]:
+def problem_keys(store: Store, task: str, split: str) -> set[str]:
+    """Problem keys (`Task.problem_key`) of a task's stored samples of one split."""
+    from symbench.core import get_task
+
+    t = get_task(task)
+    return {t.problem_key(row_to_sample(r)) for r in find_samples(store, task, split)}
+
+
+def has_original_samples(store: Store, task: str) -> bool:
     with store.read() as s:
-        return set(
-            s.exec(
-                select(SampleRow.content_hash).where(
-                    SampleRow.task == task, SampleRow.split == split
-                )
-            ).all()
-        )
+        q = select(SampleRow.id).where(SampleRow.task == task, SampleRow.origin != "generated")
+        return s.exec(q.limit(1)).first() is not None
 
 
 def new_run_name(kind: str) -> str:

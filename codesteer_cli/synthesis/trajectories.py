@@ -83,48 +83,39 @@ def choose_train_samples(
 ) -> list[SampleRow]:
     """Up to `per_task` stored **train** samples per task, spread over `levels`. Missing
     ones are generated (train split, seeds 0, 1, ...), skipping every problem whose
-    content hash is stored as a test sample. Test samples are never returned."""
+    problem key (`Task.problem_key`) is a stored test sample's. Test samples are never
+    returned."""
     from codesteer_cli.generation import generate_distinct
-    from symbench.core import SymbenchError
+    from codesteer_cli.steering.runner import spread
 
     chosen: list[SampleRow] = []
     for task in tasks:
-        test_hashes = repo.hashes_in_split(store, task.id, "test")
+        if task.original_paths and not repo.has_original_samples(store, task.id):
+            on_message(
+                f"{task.id}: the original release's test samples are not in the store, so "
+                "training problems cannot be checked against them; import them first "
+                "(codesteer generate --import PATH)"
+            )
+        test_keys = repo.problem_keys(store, task.id, "test")
         rows = repo.find_samples(store, task.id, "train", levels)
         if len(rows) < per_task:
             per_level = math.ceil(per_task / len(levels))
             made = []
             for level in levels:
-                try:
-                    for s in generate_distinct(task, level, per_level, 0, "train", test_hashes):
-                        made.append(s)
-                except SymbenchError as exc:  # a small problem space: use what there is
-                    on_message(f"{task.id}: {exc}")
+                made += generate_distinct(
+                    task, level, per_level, 0, "train", test_keys, on_short=on_message
+                )
             repo.add_samples(store, made)
             rows = repo.find_samples(store, task.id, "train", levels)
-        rows = [r for r in rows if r.split == "train" and r.content_hash not in test_hashes]
+        rows = [
+            r
+            for r in rows
+            if r.split == "train" and task.problem_key(repo.row_to_sample(r)) not in test_keys
+        ]
         chosen += spread(rows, per_task)
     if not chosen:
         raise UserError("no training samples could be found or generated for these tasks")
     return chosen
-
-
-def spread(rows: list[SampleRow], limit: int) -> list[SampleRow]:
-    """At most `limit` rows, taken in turn from each complexity level (stable order)."""
-    if len(rows) <= limit:
-        return rows
-    groups: dict[int, list[SampleRow]] = {}
-    for r in rows:
-        groups.setdefault(r.complexity if r.complexity is not None else -1, []).append(r)
-    queues = [groups[k] for k in sorted(groups)]
-    out: list[SampleRow] = []
-    i = 0
-    while len(out) < limit:
-        q = queues[i % len(queues)]
-        if q:
-            out.append(q.pop(0))
-        i += 1
-    return out
 
 
 # --- configuration ----------------------------------------------------------------------

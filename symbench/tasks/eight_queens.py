@@ -156,6 +156,14 @@ class EightQueens(Task):
             f"{board}\n\n{self.answer_format}"
         )
 
+    def problem_key(self, sample: Sample) -> str:
+        """Board size, pre-placed queens and blocked cells: original questions are worded
+        differently from generated ones."""
+        d = sample.data
+        return f"{d['n']}|{sorted(map(tuple, d['placed_queens']))}|" + str(
+            sorted(map(tuple, d["blocked_positions"]))
+        )
+
     def solve(self, sample: Sample) -> str:
         d = sample.data
         sol = solve_queens(d["n"], d["placed_queens"], d["blocked_positions"])

@@ -136,6 +136,11 @@ class Game24(Task):
             f"results may be fractions.\n{self.answer_format}"
         )
 
+    def problem_key(self, sample: Sample) -> str:
+        """The multiset of numbers and the target, whatever the wording."""
+        d = sample.data
+        return f"{sorted(d['numbers'])}->{d['target']}"
+
     def solve(self, sample: Sample) -> str:
         expr = find(sample.data["numbers"], sample.data["target"])
         if expr is None:
