@@ -398,6 +398,7 @@ def execute(
     out = RunOutcome()
     spent = _spent_so_far(store, run.id)  # type: ignore[arg-type]
     done_costs: list[float] = []
+    warned_unknown = False
     queue = list(todo)
     running: dict[Future[EpisodeResult], int] = {}
     pool = ThreadPoolExecutor(max_workers=cfg.concurrency, thread_name_prefix="episode")
@@ -429,6 +430,12 @@ def execute(
                 if res.status != "stopped":
                     spent += res.cost
                     done_costs.append(res.cost)
+                if res.cost_unknown and cfg.max_cost is not None and not warned_unknown:
+                    warned_unknown = True
+                    progress.on_message(
+                        "warning: some calls have no known price; --max-cost counts only "
+                        "the priced ones"
+                    )
                 progress.on_episode(res)
     except KeyboardInterrupt:
         stop.set()

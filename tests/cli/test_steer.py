@@ -98,3 +98,25 @@ def test_bad_input_is_one_line(args: list[str], message: str, tmp_path: Path) ->
     assert r.returncode != 0
     assert message in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_max_cost_stops_starting_episodes(server: Katan, tmp_path: Path) -> None:
+    """openai:gpt-4o has a price: a budget below two episodes' cost stops the run early,
+    says so, and leaves the rest for --resume."""
+    db = str(tmp_path / "s.db")
+    env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": f"{server.url}/v1", "COLUMNS": "200"}
+    r = run_cli("--db", db, "steer", "-m", "openai:gpt-4o", "--method", "all_code", "-t",
+                "number_multiply", "-c", "1", "-n", "6", "-j", "1", "--max-cost", "0.0005",
+                "--name", "budget", env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "stopped early: --max-cost $0.0005" in r.stderr
+    assert "Resume with: codesteer steer --resume budget" in r.stderr
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    done, cost = con.execute(
+        "select count(*), sum(json_extract(extra, '$.cost_usd')) from episodes "
+        "where status = 'finished'"
+    ).fetchone()
+    assert 1 <= done < 6 and 0 < cost <= 0.0005 + cost / done
+    assert con.execute("select status from runs where name = 'budget'").fetchone() == ("stopped",)
