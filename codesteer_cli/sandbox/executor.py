@@ -93,9 +93,9 @@ class Isolation:
 
 # --- detection -------------------------------------------------------------------
 def _hidden_homes() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Home folders to hide under bwrap, with the interpreter paths inside them that
-    must stay visible (e.g. a pyenv Python under /root)."""
-    homes = {str(Path.home()), "/root"}
+    """Folders to hide under bwrap (homes and /tmp), with the interpreter paths inside
+    them that must stay visible (a pyenv Python under /root, a venv under /tmp)."""
+    homes = {str(Path.home()), "/root", "/tmp"}
     keep = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
     keep |= {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)}
     out = []
@@ -191,8 +191,6 @@ def _bwrap_argv(bwrap: str, workdir: str, masks, uid: int | None) -> list[str]: 
         "/dev",
         "--proc",
         "/proc",
-        "--tmpfs",
-        "/tmp",
     ]
     for home, keep in masks:
         argv += ["--perms", "0755", "--tmpfs", home]
