@@ -92,7 +92,7 @@ class Isolation:
 
 
 # --- detection -------------------------------------------------------------------
-def _hidden_homes() -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _hidden_dirs() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Folders to hide under bwrap (homes and /tmp), with the interpreter paths inside
     them that must stay visible (a pyenv Python under /root, a venv under /tmp)."""
     homes = {str(Path.home()), "/root", "/tmp"}
@@ -129,7 +129,7 @@ def _probe(argv: list[str], user: int | None = None) -> bool:
 def detect_isolation(prefer: str = "auto") -> Isolation:
     """The strongest isolation this machine allows (cached per process)."""
     root = os.geteuid() == 0
-    masks = _hidden_homes()
+    masks = _hidden_dirs()
     tried: list[str] = []
     if prefer in ("auto", "bwrap"):
         bwrap = shutil.which("bwrap")
@@ -192,7 +192,7 @@ def _bwrap_argv(bwrap: str, workdir: str, masks, uid: int | None) -> list[str]: 
         "--proc",
         "/proc",
     ]
-    for home, keep in masks:
+    for home, keep in masks:  # homes and /tmp
         argv += ["--perms", "0755", "--tmpfs", home]
         made: set[str] = set()
         for k in keep:

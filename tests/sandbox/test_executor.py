@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -137,6 +138,18 @@ def test_file_system_is_read_only_outside_the_run_dir(ex: Executor) -> None:
     lines = r.stdout.splitlines()
     assert lines[0] == "ok" and lines[1].startswith("blocked")
     assert ".ssh" not in lines[2] and ".bash_history" not in lines[2]
+
+
+def test_host_tmp_is_hidden(ex: Executor, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """/tmp is a fresh tmpfs inside (the host's files there stay private), yet an
+    interpreter or venv that lives under /tmp, as in a CI clone, still runs."""
+    if ex.isolation.mode != "bwrap":
+        pytest.fail(f"hiding /tmp needs bwrap; mode is {ex.isolation.mode}")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("host data")
+    r = ex.run(f"import os, sys\nprint(os.path.exists({str(secret)!r}))\nprint(sys.prefix)")
+    assert r.exit_status == 0, r.stderr
+    assert r.stdout.splitlines() == ["False", sys.prefix]
 
 
 @pytest.mark.parametrize(
