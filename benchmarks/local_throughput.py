@@ -19,11 +19,12 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -110,6 +111,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_ready(server: subprocess.Popen[bytes], port: int, timeout_s: float) -> bool:
+    """True once the server answers /v1/models; False if it exits or never answers."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def last_lines(log: IO[bytes], n: int = 15) -> str:
+    log.seek(0)
+    lines = log.read().decode(errors="replace").strip().splitlines()[-n:]
+    return "\n".join("  " + ln for ln in lines)
+
+
 def llamacpp(levels: list[int], tokens: int, rounds: int) -> None:
     if importlib.util.find_spec("llama_cpp") is None:
         print("\nllama.cpp (llama-cpp-python): not installed")
@@ -133,21 +154,24 @@ def llamacpp(levels: list[int], tokens: int, rounds: int) -> None:
         "--n_ctx",
         "4096",
     ]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        model = get_model(f"openai-compat:http://127.0.0.1:{port}/v1#smollm2", timeout_s=600)
-        report(
-            "llama.cpp server, same GGUF (openai-compat:)", measure(model, levels, tokens, rounds)
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            if not wait_ready(server, port, timeout_s=120):
+                print(f"\nllama.cpp server did not come up; its last lines:\n{last_lines(log)}")
+                return
+            model = get_model(f"openai-compat:http://127.0.0.1:{port}/v1#smollm2", timeout_s=600)
+            rows = measure(model, levels, tokens, rounds)
+            if server.poll() is not None:
+                print(
+                    f"\nllama.cpp server exited with status {server.returncode} during the "
+                    f"run (a negative status is the signal); its last lines:\n{last_lines(log)}"
+                )
+                return
+            report("llama.cpp server, same GGUF (openai-compat:)", rows)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def main() -> None:
