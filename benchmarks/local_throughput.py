@@ -7,7 +7,10 @@ answer, greedy, `--tokens` new tokens at most) to `local:smollm2` at the same mo
 aggregate tokens/s = generated tokens / wall time. Ratios are to the single-request
 figure measured in the same run (targets: 8 concurrent >= 5x, 16 concurrent >= 8x).
 The same is done for llama.cpp serving the same GGUF (through `openai-compat:`) when
-`llama-cpp-python` is importable; otherwise it prints "not installed".
+`llama-cpp-python[server]` is importable (otherwise it prints "not installed"), then
+ours over llama.cpp's aggregate tokens/s at each level. On CPUs with AVX-512 FP16 the
+default native build of llama-cpp-python 0.3.36 crashes on the first completion; build
+it with `CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install "llama-cpp-python[server]"`.
 """
 
 from __future__ import annotations
@@ -91,14 +94,14 @@ def measure(model: Any, levels: list[int], tokens: int, rounds: int) -> dict[int
     return out
 
 
-def report(title: str, rows: dict[int, dict]) -> None:
+def report(title: str, rows: dict[int, dict], targets: bool = True) -> None:
     base = rows[min(rows)]["tok_s"]
     print(f"\n{title}")
     print(f"{'concurrent':>10} {'tokens':>7} {'tok/s':>8} {'ratio':>7} {'generate calls':>15}")
     for n, r in rows.items():
         ratio = r["tok_s"] / base if base else float("nan")
         calls = "-" if r["generate_calls"] is None else f"{r['generate_calls']:g}"
-        target = f"  (target >= {TARGETS[n]:g}x)" if n in TARGETS else ""
+        target = f"  (target >= {TARGETS[n]:g}x)" if targets and n in TARGETS else ""
         fail = f"  {r['failed']} failed" if r["failed"] else ""
         print(
             f"{n:>10} {r['tokens']:>7} {r['tok_s']:>8.1f} {ratio:>6.2f}x {calls:>15}{target}{fail}"
@@ -131,10 +134,17 @@ def last_lines(log: IO[bytes], n: int = 15) -> str:
     return "\n".join("  " + ln for ln in lines)
 
 
-def llamacpp(levels: list[int], tokens: int, rounds: int) -> None:
+def versus(ours: dict[int, dict], theirs: dict[int, dict]) -> None:
+    print("\nlocal:smollm2 batched over llama.cpp, aggregate tokens/s at the same level")
+    for n in ours:
+        if n in theirs and theirs[n]["tok_s"] and not theirs[n]["failed"]:
+            print(f"{n:>10} concurrent: {ours[n]['tok_s'] / theirs[n]['tok_s']:.2f}x")
+
+
+def llamacpp(levels: list[int], tokens: int, rounds: int) -> dict[int, dict] | None:
     if importlib.util.find_spec("llama_cpp") is None:
         print("\nllama.cpp (llama-cpp-python): not installed")
-        return
+        return None
     from codesteer_cli.models import get_model
     from codesteer_cli.models.providers.embedded import gguf_path
 
@@ -159,7 +169,7 @@ def llamacpp(levels: list[int], tokens: int, rounds: int) -> None:
         try:
             if not wait_ready(server, port, timeout_s=120):
                 print(f"\nllama.cpp server did not come up; its last lines:\n{last_lines(log)}")
-                return
+                return None
             model = get_model(f"openai-compat:http://127.0.0.1:{port}/v1#smollm2", timeout_s=600)
             rows = measure(model, levels, tokens, rounds)
             if server.poll() is not None:
@@ -167,8 +177,9 @@ def llamacpp(levels: list[int], tokens: int, rounds: int) -> None:
                     f"\nllama.cpp server exited with status {server.returncode} during the "
                     f"run (a negative status is the signal); its last lines:\n{last_lines(log)}"
                 )
-                return
-            report("llama.cpp server, same GGUF (openai-compat:)", rows)
+                return None
+            report("llama.cpp server, same GGUF (openai-compat:)", rows, targets=False)
+            return rows
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -194,9 +205,12 @@ def main() -> None:
         f"{os.cpu_count()} cores, {torch.get_num_threads()} torch threads; "
         f"ready in {time.monotonic() - start:.1f}s; {args.tokens} new tokens per request"
     )
-    report("local:smollm2 (batched generate)", measure(model, levels, args.tokens, args.rounds))
+    ours = measure(model, levels, args.tokens, args.rounds)
+    report("local:smollm2 (batched generate)", ours)
     if not args.skip_llamacpp:
-        llamacpp(levels, args.tokens, args.rounds)
+        theirs = llamacpp(levels, args.tokens, args.rounds)
+        if theirs:
+            versus(ours, theirs)
 
 
 if __name__ == "__main__":
