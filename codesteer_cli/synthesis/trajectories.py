@@ -386,9 +386,15 @@ def _well_formed(msgs: list[dict[str, str]]) -> bool:
     )
 
 
-def trajectory_examples(guide_turns: Sequence[tuple[list[dict[str, Any]], str]]) -> list[Example]:
+def trajectory_examples(
+    guide_turns: Sequence[tuple[list[dict[str, Any]], str]], prompts: str = "default"
+) -> list[Example]:
     """One example per guide turn (request messages, reply) of a kept trajectory; the
-    final two turns weigh 2. Empty when a conversation is not well formed."""
+    final two turns weigh 2. Empty when a conversation is not well formed. Each turn's
+    kind is read as the engine read it, with the prompt set's lettered options."""
+    from codesteer_cli.steering.prompts import get_prompts
+
+    p = get_prompts(prompts)
     n = len(guide_turns)
     out = []
     for t, (request, reply) in enumerate(guide_turns):
@@ -397,7 +403,8 @@ def trajectory_examples(guide_turns: Sequence[tuple[list[dict[str, Any]], str]])
             log.warning("skipping a trajectory: guide turn %d is not a clean conversation", t)
             return []
         weight = FINAL_WEIGHT if t >= n - FINAL_TURNS_WEIGHTED else 1
-        out.append(Example(msgs, t, n, weight, parse_guidance(reply).kind))
+        options = p.choice_options if t == 0 else p.round_options
+        out.append(Example(msgs, t, n, weight, parse_guidance(reply, options).kind))
     return out
 
 
@@ -434,7 +441,8 @@ def build_examples(store: Store, run_id: int, episode_ids: list[int] | None = No
         if not turns or len(turns) > cfg.max_guidance_turns or any(t.error for t in turns):
             continue
         variant = cfg.variants[ep.repeat] if ep.repeat < len(cfg.variants) else "?"
-        for ex in trajectory_examples([(t.messages, t.response or "") for t in turns]):
+        guide_turns = [(t.messages, t.response or "") for t in turns]
+        for ex in trajectory_examples(guide_turns, cfg.prompts):
             rows.append(
                 SFTExampleRow(
                     run_id=run_id,

@@ -158,3 +158,21 @@ def test_examples_are_what_the_codesteer_method_shows_its_guide(
     assert out.stop_reason == "return" and out.rounds == 2
     assert guide.requests == [x.messages[:-1] for x in mine]
     assert [x.messages[-1]["content"] for x in mine] == PLANS["text_to_code"]
+
+
+def test_lettered_replies_are_classified_with_the_runs_prompt_set() -> None:
+    """The `tiny` set asks for letters; "A" means code at the choice turn and return the
+    answer later, as the engine read it, not free text."""
+    turns = [
+        ([{"role": "user", "content": "choose"}], "A"),
+        (
+            [
+                {"role": "user", "content": "choose"},
+                {"role": "assistant", "content": "A"},
+                {"role": "user", "content": "next"},
+            ],
+            "A",
+        ),
+    ]
+    assert [x.kind for x in tj.trajectory_examples(turns, "tiny")] == ["code", "return"]
+    assert [x.kind for x in tj.trajectory_examples(turns)] == ["free", "free"]
