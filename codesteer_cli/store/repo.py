@@ -134,20 +134,31 @@ def new_run_name(kind: str) -> str:
 def create_run(
     store: Store, kind: str, config: dict[str, Any], name: str | None = None, **fields: Any
 ) -> RunRow:
+    """A new run; without `name`, a fresh `kind-date-time-hex` one (drawn again in the
+    rare case that a run started in the same second drew the same suffix)."""
+    from sqlalchemy.exc import IntegrityError
+
     from codesteer_cli.version import code_version
 
-    run = RunRow(
-        name=name or new_run_name(kind),
-        kind=kind,
-        config=config,
-        code_version=code_version(),
-        **fields,
-    )
-    with store.session() as s:
-        s.add(run)
-        s.flush()
-        s.refresh(run)
-    return run
+    attempts = 0
+    while True:
+        run = RunRow(
+            name=name or new_run_name(kind),
+            kind=kind,
+            config=config,
+            code_version=code_version(),
+            **fields,
+        )
+        try:
+            with store.session() as s:
+                s.add(run)
+                s.flush()
+                s.refresh(run)
+            return run
+        except IntegrityError:
+            attempts += 1
+            if name is not None or attempts == 5:
+                raise
 
 
 def get_run(store: Store, ref: str | int) -> RunRow | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from codesteer_cli.errors import UserError
@@ -108,3 +109,15 @@ def test_a_file_that_is_not_a_database_is_a_user_error(tmp_path: Path) -> None:
 def test_missing_folder_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="does not exist"):
         open_store(str(tmp_path / "nope" / "x.db"))
+
+
+def test_a_drawn_run_name_that_is_taken_is_drawn_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _fresh(tmp_path / "s.db")
+    drawn = iter(["test-same", "test-same", "test-other"])
+    monkeypatch.setattr(repo, "new_run_name", lambda kind: next(drawn))
+    assert repo.create_run(store, "test", {}).name == "test-same"
+    assert repo.create_run(store, "test", {}).name == "test-other"
+    with pytest.raises(IntegrityError):  # a name the caller chose is never changed
+        repo.create_run(store, "test", {}, name="test-same")
