@@ -99,7 +99,7 @@ def guided_step(ep: Episode, st: GuidedState, reply: str) -> GuidedState:
     run its code and the checkers, and add the next round's prompt to the guide's
     conversation. Returns `st`; `st.outcome` is set once the episode has ended."""
     s, p, q = ep.setup, ep.setup.prompts, ep.sample.question
-    g = parse_guidance(reply, p.choice_options if st.round == 0 else p.round_options)
+    g = parse_guidance(reply, p.options_for(st.round))
     if st.round == 0:
         if g.stops:  # nothing to return yet: start with code, the method's default
             g = Guidance("code", g.text)

@@ -39,6 +39,10 @@ class PromptSet:
     def id(self) -> str:
         return f"{self.name}@{self.version}"
 
+    def options_for(self, round: int) -> dict[str, str]:
+        """The lettered options of the guide's turn in `round` (0: the choice turn)."""
+        return self.choice_options if round == 0 else self.round_options
+
 
 _DEFAULT = PromptSet(
     name="default",

@@ -403,8 +403,7 @@ def trajectory_examples(
             log.warning("skipping a trajectory: guide turn %d is not a clean conversation", t)
             return []
         weight = FINAL_WEIGHT if t >= n - FINAL_TURNS_WEIGHTED else 1
-        options = p.choice_options if t == 0 else p.round_options
-        out.append(Example(msgs, t, n, weight, parse_guidance(reply, options).kind))
+        out.append(Example(msgs, t, n, weight, parse_guidance(reply, p.options_for(t)).kind))
     return out
 
 
