@@ -95,15 +95,15 @@ class Isolation:
 def _hidden_dirs() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Folders to hide under bwrap (homes and /tmp), with the interpreter paths inside
     them that must stay visible (a pyenv Python under /root, a venv under /tmp)."""
-    homes = {str(Path.home()), "/root", "/tmp"}
+    hidden = {str(Path.home()), "/root", "/tmp"}
     keep = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
     keep |= {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)}
     out = []
-    for home in sorted(h for h in homes if os.path.isdir(h) and h != "/"):
-        inner = sorted(k for k in keep if k.startswith(home + "/"))
+    for top in sorted(d for d in hidden if os.path.isdir(d) and d != "/"):
+        inner = sorted(k for k in keep if k.startswith(top + "/"))
         # keep only outermost paths
         inner = [k for k in inner if not any(k.startswith(o + "/") for o in inner if o != k)]
-        out.append((home, tuple(inner)))
+        out.append((top, tuple(inner)))
     return tuple(out)
 
 
@@ -192,15 +192,15 @@ def _bwrap_argv(bwrap: str, workdir: str, masks, uid: int | None) -> list[str]: 
         "--proc",
         "/proc",
     ]
-    for home, keep in masks:  # homes and /tmp
-        argv += ["--perms", "0755", "--tmpfs", home]
+    for top, keep in masks:
+        argv += ["--perms", "0755", "--tmpfs", top]
         made: set[str] = set()
         for k in keep:
-            # bwrap would create the folders between `home` and `k` as 0700, which the
+            # bwrap would create the folders between `top` and `k` as 0700, which the
             # unprivileged uid could not traverse.
-            parts = Path(k).relative_to(home).parts[:-1]
+            parts = Path(k).relative_to(top).parts[:-1]
             for i in range(1, len(parts) + 1):
-                d = str(Path(home, *parts[:i]))
+                d = str(Path(top, *parts[:i]))
                 if d not in made:
                     made.add(d)
                     argv += ["--perms", "0755", "--dir", d]
