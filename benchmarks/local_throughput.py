@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -108,12 +107,6 @@ def report(title: str, rows: dict[int, dict], targets: bool = True) -> None:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_ready(server: subprocess.Popen[bytes], port: int, timeout_s: float) -> bool:
     """True once the server answers /v1/models; False if it exits or never answers."""
     deadline = time.monotonic() + timeout_s
@@ -147,6 +140,7 @@ def llamacpp(levels: list[int], tokens: int, rounds: int) -> dict[int, dict] | N
         return None
     from codesteer_cli.models import get_model
     from codesteer_cli.models.providers.embedded import gguf_path
+    from codesteer_cli.training.launch import free_port
 
     port = free_port()
     cmd = [

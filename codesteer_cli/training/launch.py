@@ -163,6 +163,7 @@ def preflight(kind: str, opts: TrainOptions) -> None:
 
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (accelerate's main process; test servers)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
