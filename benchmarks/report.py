@@ -250,8 +250,9 @@ def build_store(
 def time_in_process(db: Path, repeats: int = 3) -> dict[str, float]:
     """Median seconds (wall and CPU): the default report rendered as text; with a diff."""
     from codesteer_cli.reporting.compare import resolve_compare
+    from codesteer_cli.reporting.model import build_report
+    from codesteer_cli.reporting.queries import default_runs
     from codesteer_cli.reporting.render import render_text
-    from codesteer_cli.reporting.tables import build_report, default_runs
     from codesteer_cli.store.db import Store, resolve_url
 
     store = Store(resolve_url(str(db)))

@@ -19,14 +19,15 @@ from pathlib import Path
 
 from codesteer_cli.models.base import ChatModel, GenParams, RawReply
 from codesteer_cli.models.cache import CachedModel
+from codesteer_cli.runs.lifecycle import open_run
+from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
 from codesteer_cli.sandbox.executor import Executor, Limits
 from codesteer_cli.steering import runner
-from codesteer_cli.steering.episode import Setup
-from codesteer_cli.steering.prompts import get_prompts
+from codesteer_cli.steering.episode import Models
 from codesteer_cli.steering.record import EpisodeRecorder
-from codesteer_cli.store import repo
+from codesteer_cli.store import episodes, repo
 from codesteer_cli.store.db import Store, resolve_url
-from codesteer_cli.store.models import TurnRow
+from codesteer_cli.store.figures import turn_count
 from symbench.core import get_task
 
 
@@ -78,64 +79,47 @@ def _run(store: Store, name: str, n: int, ex: TimedExecutor) -> tuple[float, int
         tasks="number_multiply",
         complexity="4",
         limit=n,
-        concurrency=2,
-        max_rounds=5,
+        episode=EpisodeSettings(max_rounds=5),
+        execution=ExecutionSettings(concurrency=2),
     )
-    run, cfg, _ = runner.open_run(store, cfg, name, None)
-    runner.ensure_episodes(store, run, runner.choose_samples(store, cfg), cfg)
-    todo, _ = runner.pending_episodes(store, run.id)
-    setup = Setup(
-        task_model=model, guide=model, executor=ex, prompts=get_prompts(), stop=threading.Event()
-    )
-    ex.seconds = 0.0
-    t0 = time.perf_counter()
-    runner.execute(store, run, cfg, todo, runner.Progress(len(todo), 0), setup)
-    wall = time.perf_counter() - t0
-    with store.read() as s:
-        from sqlmodel import func, select
+    t0: list[float] = []
 
-        from codesteer_cli.store.models import EpisodeRow
+    def started(run: object) -> None:  # the run is open, its samples chosen: play starts
+        ex.seconds = 0.0
+        t0.append(time.perf_counter())
 
-        turns = s.exec(
-            select(func.count())
-            .select_from(TurnRow)
-            .join(EpisodeRow)
-            .where(EpisodeRow.run_id == run.id)
-        ).one()
+    models = Models(model, [model], executor=ex)
+    result = runner.steer(store, cfg, name, models=models, on_open=started)
+    wall = time.perf_counter() - t0[0]
+    turns = turn_count(store, result.run.id)
     # sandbox time is spread over 2 worker threads running in parallel
-    return wall - ex.seconds / cfg.concurrency, int(turns)
+    return wall - ex.seconds / cfg.execution.concurrency, turns
 
 
-def store_writes(store: Store, episodes: int) -> float:
-    """Seconds to write `episodes` episodes of 7 turns and 3 code runs each."""
+def store_writes(store: Store, n_episodes: int) -> float:
+    """Seconds to write `n_episodes` episodes of 7 turns and 3 code runs each."""
     from codesteer_cli.models.base import Completion, Usage
     from codesteer_cli.sandbox.executor import ExecResult
 
     task = get_task("number_multiply")
-    samples = [task.generate(6, 10_000 + i) for i in range(episodes)]
+    samples = [task.generate(6, 10_000 + i) for i in range(n_episodes)]
     repo.add_samples(store, samples)
     cfg = runner.SteerConfig(
-        method="codesteer", tasks="number_multiply", complexity="6", limit=episodes
+        method="codesteer", tasks="number_multiply", complexity="6", limit=n_episodes
     )
-    run, cfg, _ = runner.open_run(store, cfg, "writes", None)
-    runner.ensure_episodes(store, run, runner.choose_samples(store, cfg), cfg)
-    todo, _ = runner.pending_episodes(store, run.id)
+    run = open_run(store, cfg, "writes", plan=lambda c, r: runner.STEER.plan(store, c, r, print))
     comp = Completion("x" * 800, Usage(900, 200, 1.0, 0.001), "bench:x")
     res = ExecResult("<<<42>>>\n", "", 0, False, 0.05, "bwrap")
     msgs = [{"role": "user", "content": "q" * 2000}]
     t0 = time.perf_counter()
-    for ep, _ in todo:
-        rec = EpisodeRecorder(store, ep.id)  # type: ignore[arg-type]
+    for ep, _ in run.todo:
+        assert ep.id is not None
+        rec = EpisodeRecorder(store, ep.id)
         for i in range(7):
             code = ("answer", "print(42)", res) if i % 2 else None
             rec.turn(["guide", "task"][i % 2], i // 2, msgs, comp, {"t": 0}, {"mode": "code"}, code)
-        runner._update(
-            store,
-            ep.id,
-            status="finished",
-            score=1.0,
-            rounds=3,  # type: ignore[arg-type]
-            extra={"time": rec.tally.time},
+        episodes.set_values(
+            store, ep.id, status="finished", score=1.0, rounds=3, extra={"time": rec.tally.time}
         )
     return time.perf_counter() - t0
 

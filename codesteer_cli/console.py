@@ -31,3 +31,17 @@ def setup_logging(verbose: bool = False) -> None:
         root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     root.propagate = False
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
+_CONTROL |= {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}  # C1 controls (e.g. CSI)
+
+
+def safe(text: object, markup: bool = True) -> str:
+    """`text` made safe to print: control characters (terminal escape sequences) shown
+    as `\\xNN`, and, with `markup`, Rich markup escaped (names and model output are
+    data, not formatting)."""
+    from rich.markup import escape
+
+    out = str(text).translate(_CONTROL)
+    return escape(out) if markup else out

@@ -23,13 +23,14 @@ def path() -> None:
 def status() -> None:
     """Show schema revision and row counts per table."""
     from rich.table import Table
-    from sqlalchemy import func, select
 
     from codesteer_cli.context import get_store
+    from codesteer_cli.store.figures import table_counts
     from codesteer_cli.store.models import ALL_TABLES
 
     store = get_store(migrate=False)
     current, head = store.current_revision(), store.head_revision()
+    store.check_not_newer(current)
     console.print(f"store     {store.display}")
     state = "up to date" if current == head else "upgrade pending (codesteer db upgrade)"
     console.print(f"revision  {current or 'none'} (head {head}: {state})")
@@ -38,10 +39,8 @@ def status() -> None:
     table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
-    with store.read() as s:
-        for model in ALL_TABLES:
-            n = s.exec(select(func.count()).select_from(model)).one()[0]  # type: ignore[call-overload]
-            table.add_row(model.__tablename__, str(n))
+    for name, n in table_counts(store, ALL_TABLES).items():
+        table.add_row(name, str(n))
     console.print(table)
 
 

@@ -77,8 +77,9 @@ def command(
     """
     from codesteer_cli.errors import UserError
     from codesteer_cli.reporting.compare import resolve_compare
+    from codesteer_cli.reporting.model import BY_CHOICES, build_report
+    from codesteer_cli.reporting.queries import default_runs, resolve_runs
     from codesteer_cli.reporting.render import FORMATS
-    from codesteer_cli.reporting.tables import BY_CHOICES, build_report, default_runs, resolve_runs
 
     if by not in BY_CHOICES:
         raise UserError(f"--by must be one of {', '.join(BY_CHOICES)}; got {by!r}")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from codesteer_cli.console import console
+from codesteer_cli.console import console, safe
 
 app = typer.Typer(help="Stored runs: list, show, replay an episode.", no_args_is_help=True)
 
@@ -23,26 +23,13 @@ def list_runs(
 ) -> None:
     """List runs, newest first, with their progress and score."""
     from rich.table import Table
-    from sqlalchemy import case, func
-    from sqlmodel import select
 
     from codesteer_cli.context import get_store
-    from codesteer_cli.store.models import EpisodeRow, RunRow
+    from codesteer_cli.store.figures import list_runs
 
     store = get_store()
-    q = select(RunRow).order_by(RunRow.id.desc()).limit(limit)  # type: ignore[union-attr]
-    if kind:
-        q = q.where(RunRow.kind == kind)
-    agg = select(
-        EpisodeRow.run_id,
-        func.count(),
-        func.sum(case((EpisodeRow.status == "finished", 1), else_=0)),
-        func.sum(case(((EpisodeRow.status == "finished") & (EpisodeRow.score >= 1), 1), else_=0)),
-    ).group_by(EpisodeRow.run_id)
-    with store.read() as s:
-        runs = s.exec(q).all()
-        counts = {r: (n, f, ok) for r, n, f, ok in s.exec(agg).all()}  # type: ignore[call-overload]
-    table = Table(title=f"runs in {store.display}")
+    rows = list_runs(store, kind, limit)
+    table = Table(title=f"runs in {safe(store.display)}")
     for col in (
         "id",
         "name",
@@ -59,16 +46,16 @@ def list_runs(
             justify="right" if col in ("id", "episodes", "success %") else "left",
             no_wrap=col in ("id", "name"),  # a run's name is what users copy
         )
-    for r in runs:
-        n, f, ok = counts.get(r.id, (0, 0, 0))
+    for p in rows:
+        r, n, f, ok = p.run, p.episodes, p.finished, p.solved
         cfg = r.config or {}
         table.add_row(
             str(r.id),
-            r.name,
+            safe(r.name),
             r.kind,
             r.status,
-            str(cfg.get("method", "")),
-            str(cfg.get("task_model", "")),
+            safe(cfg.get("method", "")),
+            safe(cfg.get("task_model", "")),
             f"{f}/{n}" if n else "",
             f"{100 * ok / f:.1f}" if f else "",
             r.started_at.strftime("%Y-%m-%d %H:%M"),
@@ -79,28 +66,29 @@ def list_runs(
 @app.command("show")
 def show(run: Annotated[str, typer.Argument(help="Run name or id.")]) -> None:
     """Show a run's settings and its per-task results."""
-    from codesteer_cli.commands.steer import _print_table
     from codesteer_cli.context import get_store
+    from codesteer_cli.display import task_table
     from codesteer_cli.errors import UserError
-    from codesteer_cli.steering.summary import run_summary
     from codesteer_cli.store import repo
+    from codesteer_cli.store.figures import task_summaries
 
     store = get_store()
     row = repo.get_run(store, run)
     if row is None:
-        raise UserError(f"no run named or numbered {run!r} (see codesteer runs list)")
+        raise UserError(f"no run named or numbered {safe(run)!r} (see codesteer runs list)")
     console.print(
-        f"[bold]{row.name}[/] (id {row.id}) · {row.kind} · {row.status} · "
+        f"[bold]{safe(row.name)}[/] (id {row.id}) · {row.kind} · {row.status} · "
         f"code {row.code_version} · prompts {row.prompt_version or '-'} · "
         f"prices of {row.price_table_date or '-'}"
     )
     for k, v in (row.config or {}).items():
-        console.print(f"  {k}: {v}", highlight=False)
+        console.print(f"  {k}: {safe(v)}", highlight=False)
     if row.error:
-        console.print(f"[red]error: {row.error}[/]")
-    rows = run_summary(store, row.id)  # type: ignore[arg-type]
+        console.print(f"[red]error: {safe(row.error)}[/]")
+    assert row.id is not None
+    rows = task_summaries(store, row.id)
     if rows:
-        _print_table(row.name, rows)
+        task_table(row.name, rows)
 
 
 @app.command("episode")
@@ -113,49 +101,42 @@ def episode(
     """Replay one episode: guidance, answers, code, outputs, checker verdicts."""
     from rich.panel import Panel
     from rich.text import Text
-    from sqlmodel import select
 
     from codesteer_cli.context import get_store
     from codesteer_cli.errors import UserError
-    from codesteer_cli.store.models import CodeExecutionRow, EpisodeRow, SampleRow, TurnRow
+    from codesteer_cli.runs.settings import check_int
+    from codesteer_cli.store.turns import replay
 
-    store = get_store()
-    with store.read() as s:
-        ep = s.get(EpisodeRow, episode_id)
-        if ep is None:
-            raise UserError(f"no episode {episode_id}")
-        sample = s.get(SampleRow, ep.sample_id)
-        turns = s.exec(
-            select(TurnRow).where(TurnRow.episode_id == episode_id).order_by(TurnRow.seq)
-        ).all()
-        runs = s.exec(
-            select(CodeExecutionRow).where(CodeExecutionRow.episode_id == episode_id)
-        ).all()
-    by_turn = {r.turn_id: r for r in runs}
-    assert sample is not None
+    check_int("the episode id", episode_id, 1, 2**63 - 1)
+    got = replay(get_store(), episode_id)
+    if got is None:
+        raise UserError(f"no episode {episode_id}")
+    ep, sample, turns, by_turn = got.episode, got.sample, got.turns, got.code_runs
     console.print(
         Panel(
-            Text(sample.question),
+            Text(safe(sample.question, markup=False)),
             title=f"episode {ep.id} · {sample.task} · {ep.method} · sample {sample.id}",
-            subtitle=f"reference: {sample.answer[:80]}",
+            subtitle=f"reference: {safe(sample.answer[:80])}",
         )
     )
     colors = {"guide": "magenta", "task": "cyan", "checker": "yellow", "summary": "green"}
     for t in turns:
         cost = "?" if t.cost_usd is None else f"${t.cost_usd:.5f}"
         head = (
-            f"round {t.round} · {t.role} · {t.model} · {t.tokens_in}→{t.tokens_out} tok · "
+            f"round {t.round} · {t.role} · {safe(t.model)} · {t.tokens_in}→{t.tokens_out} tok · "
             f"{t.latency_s or 0:.1f}s · {cost}" + (" · cached" if t.cached else "")
         )
         if full and t.messages:
             for m in t.messages:
-                console.print(Panel(Text(m["content"]), title=f"{m['role']}", style="dim"))
+                console.print(
+                    Panel(Text(safe(m["content"], False)), title=safe(m["role"]), style="dim")
+                )
         elif t.messages and t.role != "task":
-            last = t.messages[-1]["content"]
+            last = safe(t.messages[-1]["content"], markup=False)
             console.print(Text(("… " if len(last) > 400 else "") + last[-400:], style="dim"))
-        body = Text(t.response or "")
+        body = Text(safe(t.response or "", markup=False))
         if t.error:
-            body.append(f"\nERROR: {t.error}", style="red")
+            body.append(f"\nERROR: {safe(t.error, markup=False)}", style="red")
         console.print(Panel(body, title=head, border_style=colors.get(t.role, "white")))
         run = by_turn.get(t.id)
         if run is not None:
@@ -164,9 +145,10 @@ def episode(
                 f"{run.purpose} code · {status} · {run.duration_s or 0:.2f}s ({run.isolation})\n",
                 style="bold",
             )
-            out.append(f"output: {(run.stdout or '').strip()[:1500] or '(nothing)'}")
+            shown = safe((run.stdout or "").strip()[:1500], markup=False)
+            out.append(f"output: {shown or '(nothing)'}")
             if (run.stderr or "").strip():
-                out.append(f"\nerrors: {run.stderr.strip()[-800:]}", style="red")
+                out.append(f"\nerrors: {safe(run.stderr.strip()[-800:], False)}", style="red")
             console.print(Panel(out, border_style="blue"))
         extra = t.extra or {}
         if "symbolic" in extra:
@@ -180,7 +162,7 @@ def episode(
         if (ep.score or 0) >= 1
         else f"[red]score {ep.score}[/]"
         if ep.status == "finished"
-        else f"[red]{ep.status}: {ep.error}[/]"
+        else f"[red]{ep.status}: {safe(ep.error)}[/]"
     )
     console.print(
         f"final: {verdict} · passed by {ep.passed_by} · {ep.rounds} rounds · stop: {ep.stop_reason}"

@@ -3,15 +3,15 @@ its export as TRL JSONL, and its figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from codesteer_cli.console import console, err
-
-if TYPE_CHECKING:
-    from codesteer_cli.store.db import Store
+from codesteer_cli import options as o
+from codesteer_cli.console import console, err, safe
+from codesteer_cli.display import LiveStats
 
 app = typer.Typer(
     short_help="Make the guide's training data: SFT trajectories and DPO pairs.",
@@ -24,15 +24,13 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_MODEL = "provider:model or an alias, e.g. gpt-4o, openai:gpt-4o, hf:./guide, local:smollm2."
-
-# --- options shared by sft and dpo --------------------------------------------------
+# --- options shared by sft and dpo (beyond codesteer_cli.options) -----------------------
 TaskModel = Annotated[
     str | None,
     typer.Option(
         "--task-model",
         "-m",
-        help=f"The model that answers (required). {_MODEL}",
+        help=f"The model that answers (required). {o.MODEL_HELP}",
         show_default=False,
     ),
 ]
@@ -46,39 +44,6 @@ Complexity = Annotated[
 AllowUnseen = Annotated[
     bool,
     typer.Option("--allow-unseen", help="Allow unseen tasks (their data is for testing only)."),
-]
-CheckerModel = Annotated[
-    str | None,
-    typer.Option("--checker-model", help="Self-answer Checker's model. Default: the task model."),
-]
-Prompts = Annotated[str, typer.Option("--prompts", help="Prompt set: default or tiny.")]
-NoSymbolic = Annotated[bool, typer.Option("--no-symbolic-checker", help="No Symbolic Checker.")]
-NoSelfCheck = Annotated[bool, typer.Option("--no-self-check", help="No Self-answer Checker.")]
-MaxTokens = Annotated[int, typer.Option("--max-tokens", help="Task model's answer limit.")]
-GuideMaxTokens = Annotated[int, typer.Option("--guide-max-tokens", help="Guide's reply limit.")]
-TaskTemperature = Annotated[
-    float, typer.Option("--task-temperature", help="Task model's sampling temperature.")
-]
-Seed = Annotated[int | None, typer.Option("--seed", help="Sent to models that take one.")]
-CodeTimeout = Annotated[float, typer.Option("--code-timeout", help="Seconds per code run.")]
-Concurrency = Annotated[
-    int,
-    typer.Option("--concurrency", "-j", help="Calls at once (local models batch across them)."),
-]
-Name = Annotated[
-    str | None,
-    typer.Option("--name", help="Name the run; re-running the same name continues it."),
-]
-Resume = Annotated[
-    str | None,
-    typer.Option("--resume", help="Continue a run (name or id) with its stored settings."),
-]
-NoCache = Annotated[
-    bool,
-    typer.Option(
-        "--no-cache",
-        help="Do not use the response cache (a resumed run then repeats its calls).",
-    ),
 ]
 Runs = Annotated[
     str | None,
@@ -107,7 +72,7 @@ def sft(
         typer.Option(
             "--teacher",
             "-g",
-            help=f"The teacher guide (symbolic_agent; required). {_MODEL}",
+            help=f"The teacher guide (symbolic_agent; required). {o.MODEL_HELP}",
             show_default=False,
         ),
     ] = None,
@@ -134,119 +99,75 @@ def sft(
             "limit is set so that none has more).",
         ),
     ] = 5,
-    checker_model: CheckerModel = None,
-    prompts: Prompts = "default",
-    no_symbolic_checker: NoSymbolic = False,
-    no_self_check: NoSelfCheck = False,
-    max_tokens: MaxTokens = 2048,
-    guide_max_tokens: GuideMaxTokens = 512,
-    task_temperature: TaskTemperature = 0.0,
+    checker_model: o.CheckerModel = None,
+    prompts: o.Prompts = "default",
+    no_symbolic_checker: o.NoSymbolic = False,
+    no_self_check: o.NoSelfCheck = False,
+    max_tokens: o.MaxTokens = 2048,
+    guide_max_tokens: o.GuideMaxTokens = 512,
+    checker_max_tokens: o.CheckerMaxTokens = 1024,
+    checker_attempts: o.CheckerAttempts = 2,
+    task_temperature: o.TaskTemperature = 0.0,
     teacher_temperature: Annotated[
         float, typer.Option("--teacher-temperature", help="Teacher's sampling temperature.")
     ] = 0.0,
-    seed: Seed = None,
-    code_timeout: CodeTimeout = 30.0,
-    concurrency: Concurrency = 8,
-    max_cost: Annotated[
-        float | None,
-        typer.Option("--max-cost", help="Stop starting episodes before this many USD."),
-    ] = None,
-    name: Name = None,
-    resume: Resume = None,
-    no_cache: NoCache = False,
+    seed: o.Seed = None,
+    code_timeout: o.CodeTimeout = 30.0,
+    concurrency: o.Concurrency = 8,
+    max_cost: o.MaxCost = None,
+    name: o.Name = None,
+    resume: o.Resume = None,
+    no_cache: o.NoCache = False,
 ) -> None:
     """Teacher trajectories on training samples → SFT examples (correct ones only)."""
-    from codesteer_cli.console import setup_logging
-    from codesteer_cli.context import get_store, settings
-    from codesteer_cli.synthesis.trajectories import SftConfig
+    from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings, check_int
+    from codesteer_cli.synthesis.trajectories import SFT, SftConfig, synthesize_sft
 
-    setup_logging(settings.verbose)
     _require(resume, ("--teacher", teacher), ("--task-model", task_model))
+    check_int("--max-guidance-turns", max_guidance_turns, 1, 101)
     cfg = SftConfig(
         teacher=teacher or "",
         task_model=task_model or "",
+        checker_model=checker_model,
         tasks=tasks,
         per_task=per_task,
         complexity=complexity,
         variants=tuple(_split(variants)),
         allow_unseen=allow_unseen,
-        max_guidance_turns=max_guidance_turns,
-        checker_model=checker_model,
-        prompts=prompts,
-        symbolic_checker=not no_symbolic_checker,
-        self_check=not no_self_check,
-        task_max_tokens=max_tokens,
-        guide_max_tokens=guide_max_tokens,
-        task_temperature=task_temperature,
-        teacher_temperature=teacher_temperature,
-        seed=seed,
-        code_timeout_s=code_timeout,
-        concurrency=concurrency,
-        max_cost=max_cost,
-        cache=not no_cache,
+        episode=EpisodeSettings(
+            prompts=prompts,
+            max_rounds=max_guidance_turns - 1,
+            symbolic_checker=not no_symbolic_checker,
+            self_check=not no_self_check,
+            task_max_tokens=max_tokens,
+            guide_max_tokens=guide_max_tokens,
+            checker_max_tokens=checker_max_tokens,
+            checker_attempts=checker_attempts,
+            temperature=task_temperature,
+            guide_temperature=teacher_temperature,
+            seed=seed,
+            code_timeout_s=code_timeout,
+        ),
+        execution=ExecutionSettings(concurrency, max_cost, not no_cache),
     )
-    if not resume:
-        cfg.validate()
-    run_sft_command(get_store(), cfg, name, resume)
+    _play(synthesize_sft, SFT, cfg, name, resume, "sft", "episodes", _sft_line)
 
 
-def run_sft_command(store: Store, cfg: Any, name: str | None, resume: str | None) -> None:
-    from codesteer_cli.steering import runner
-    from codesteer_cli.store import repo
-    from codesteer_cli.synthesis import trajectories as tj
-
-    srun = tj.open_sft(store, cfg, name, resume, on_message=lambda m: err.print(m))
-    c = srun.cfg
-    err.print(
-        f"[bold]{srun.run.name}[/]: teacher {c.teacher} guiding {c.task_model}; "
-        f"{srun.total} episodes ({len(c.variants)} variants)"
-        + (f", {srun.done} already done" if srun.done else "")
-    )
-    stats = {"finished": 0, "correct": 0, "failed": 0, "tokens": 0, "cost": 0.0, "unknown": False}
-
-    def line(res: runner.EpisodeResult) -> str:
-        if res.status == "stopped":
-            return ""
-        stats["finished" if res.status == "finished" else "failed"] += 1
-        stats["correct"] += res.status == "finished" and (res.score or 0) >= 1.0
-        stats["tokens"] += res.tokens
-        stats["cost"] += res.cost
-        stats["unknown"] |= res.cost_unknown
-        cost = "?" if stats["unknown"] else f"${stats['cost']:.4f}"
-        text = f"correct {stats['correct']}/{stats['finished']} · {stats['tokens']:,} tok · {cost}"
-        return text + (f" · [red]{stats['failed']} failed[/]" if stats["failed"] else "")
-
-    with _bar("episodes", srun.total, srun.done) as (bar, job):
-
-        def on_episode(res: runner.EpisodeResult) -> None:
-            text = line(res)
-            if text:
-                bar.update(job, advance=1, stats=text)
-
-        progress = runner.Progress(srun.total, srun.done, on_episode, lambda m: err.print(m))
-        outcome = None
-        try:
-            if srun.todo:
-                outcome = tj.run_sft(store, srun, progress)
-            else:
-                tj.build_examples(store, srun.run.id)  # type: ignore[arg-type]
-        except KeyboardInterrupt:
-            repo.finish_run(store, srun.run.id, status="stopped")  # type: ignore[arg-type]
-            err.print(
-                "[yellow]stopped.[/] Continue with: "
-                f"codesteer synthesize sft --resume {srun.run.name}"
-            )
-            raise typer.Exit(130) from None
-    _finish(store, srun.run, outcome.stopped_reason if outcome else None, "sft")
+def _sft_line(st: LiveStats) -> str:
+    return f"correct {st.solved}/{st.finished}" + st.tail()
 
 
-# --- dpo ----------------------------------------------------------------------------
+def _dpo_line(st: LiveStats) -> str:
+    pairs = st.counts.get("pairs_kept", 0)
+    return f"{st.steps + st.finished} nodes · {pairs} pairs" + st.tail()
+
+
 @app.command("dpo")
 def dpo(
     task_model: TaskModel = None,
     guide: Annotated[
         str | None,
-        typer.Option("--guide", "-g", help=f"The (SFT) guide to sample from. {_MODEL}"),
+        typer.Option("--guide", "-g", help=f"The (SFT) guide to sample from. {o.MODEL_HELP}"),
     ] = None,
     guides: Annotated[
         str | None,
@@ -281,34 +202,34 @@ def dpo(
         float,
         typer.Option("--rollout-temperature", help="Guide's temperature below --max-depth."),
     ] = 0.0,
-    max_rounds: Annotated[
-        int, typer.Option("--max-rounds", help="Guidance rounds after the first answer.")
-    ] = 5,
-    checker_model: CheckerModel = None,
-    prompts: Prompts = "default",
-    no_symbolic_checker: NoSymbolic = False,
-    no_self_check: NoSelfCheck = False,
-    max_tokens: MaxTokens = 2048,
-    guide_max_tokens: GuideMaxTokens = 512,
-    task_temperature: TaskTemperature = 0.0,
-    seed: Seed = None,
-    code_timeout: CodeTimeout = 30.0,
-    concurrency: Concurrency = 8,
-    name: Name = None,
-    resume: Resume = None,
-    no_cache: NoCache = False,
+    max_rounds: o.MaxRounds = 5,
+    checker_model: o.CheckerModel = None,
+    prompts: o.Prompts = "default",
+    no_symbolic_checker: o.NoSymbolic = False,
+    no_self_check: o.NoSelfCheck = False,
+    max_tokens: o.MaxTokens = 2048,
+    guide_max_tokens: o.GuideMaxTokens = 512,
+    checker_max_tokens: o.CheckerMaxTokens = 1024,
+    checker_attempts: o.CheckerAttempts = 2,
+    task_temperature: o.TaskTemperature = 0.0,
+    seed: o.Seed = None,
+    code_timeout: o.CodeTimeout = 30.0,
+    concurrency: o.Concurrency = 8,
+    max_cost: o.MaxCost = None,
+    name: o.Name = None,
+    resume: o.Resume = None,
+    no_cache: o.NoCache = False,
 ) -> None:
     """Trees of guidance continuations from a guide → scored nodes → DPO pairs."""
-    from codesteer_cli.console import setup_logging
-    from codesteer_cli.context import get_store, settings
-    from codesteer_cli.synthesis.tree import DpoConfig
+    from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
+    from codesteer_cli.synthesis.dpo import DPO, DpoConfig, synthesize_dpo
 
-    setup_logging(settings.verbose)
     _require(resume, ("--task-model", task_model))
     all_guides = [*_split(guide), *[g for g in _split(guides) if g not in _split(guide)]]
     cfg = DpoConfig(
         guides=tuple(all_guides),
         task_model=task_model or "",
+        checker_model=checker_model,
         tasks=tasks,
         per_task=per_task,
         complexity=complexity,
@@ -316,143 +237,58 @@ def dpo(
         temperature=temperature,
         max_depth=max_depth,
         rollout_temperature=rollout_temperature,
-        max_rounds=max_rounds,
-        checker_model=checker_model,
-        prompts=prompts,
-        symbolic_checker=not no_symbolic_checker,
-        self_check=not no_self_check,
-        task_max_tokens=max_tokens,
-        guide_max_tokens=guide_max_tokens,
-        task_temperature=task_temperature,
-        seed=seed,
-        code_timeout_s=code_timeout,
         allow_unseen=allow_unseen,
-        concurrency=concurrency,
-        cache=not no_cache,
+        episode=EpisodeSettings(
+            prompts=prompts,
+            max_rounds=max_rounds,
+            symbolic_checker=not no_symbolic_checker,
+            self_check=not no_self_check,
+            task_max_tokens=max_tokens,
+            guide_max_tokens=guide_max_tokens,
+            checker_max_tokens=checker_max_tokens,
+            checker_attempts=checker_attempts,
+            temperature=task_temperature,
+            seed=seed,
+            code_timeout_s=code_timeout,
+        ),
+        execution=ExecutionSettings(concurrency, max_cost, not no_cache),
     )
-    if not resume:
-        cfg.validate()
-    run_dpo_command(get_store(), cfg, name, resume)
+    _play(synthesize_dpo, DPO, cfg, name, resume, "dpo", "trees", _dpo_line)
 
 
-def run_dpo_command(store: Store, cfg: Any, name: str | None, resume: str | None) -> None:
-    from codesteer_cli.store import repo
-    from codesteer_cli.synthesis import tree as tr
-
-    drun = tr.open_dpo(store, cfg, name, resume, on_message=lambda m: err.print(m))
-    c = drun.cfg
-    err.print(
-        f"[bold]{drun.run.name}[/]: {', '.join(c.guides)} guiding {c.task_model}; "
-        f"{drun.total} trees ({c.branches} branches, depth {c.max_depth})"
-        + (f", {drun.done} already done" if drun.done else "")
-    )
-    stats = {"nodes": 0, "kept": 0, "failed": 0, "tokens": 0, "cost": 0.0, "unknown": False}
-    with _bar("trees", drun.total, drun.done) as (bar, job):
-
-        def text() -> str:
-            cost = "?" if stats["unknown"] else f"${stats['cost']:.4f}"
-            out = (
-                f"{stats['nodes']} nodes · {stats['kept']} pairs · {stats['tokens']:,} tok · {cost}"
-            )
-            return out + (f" · [red]{stats['failed']} failed[/]" if stats["failed"] else "")
-
-        def on_tree(res: tr.TreeResult) -> None:
-            stats["kept"] += res.pairs_kept
-            stats["failed"] += res.status == "failed"
-            stats["tokens"] += res.tokens
-            stats["cost"] += res.cost
-            stats["unknown"] |= res.cost_unknown
-            bar.update(job, advance=1, stats=text())
-
-        def on_node() -> None:
-            stats["nodes"] += 1
-            bar.update(job, stats=text())
-
-        progress = tr.DpoProgress(drun.total, drun.done, on_tree, on_node, lambda m: err.print(m))
-        outcome = None
-        try:
-            if drun.todo:
-                outcome = tr.grow_trees(store, drun, progress)
-        except KeyboardInterrupt:
-            repo.finish_run(store, drun.run.id, status="stopped")  # type: ignore[arg-type]
-            err.print(
-                "[yellow]stopped.[/] Continue with: "
-                f"codesteer synthesize dpo --resume {drun.run.name}"
-            )
-            raise typer.Exit(130) from None
-    _finish(store, drun.run, outcome.stopped_reason if outcome else None, "dpo")
-
-
-# --- shared rendering -----------------------------------------------------------------
-class _bar:  # noqa: N801 - used as a context manager
-    def __init__(self, what: str, total: int, done: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[stats]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=False,
-        )
-        self.what, self.total, self.done = what, total, done
-
-    def __enter__(self) -> tuple[Any, Any]:
-        self.progress.__enter__()
-        job = self.progress.add_task(self.what, total=self.total, completed=self.done, stats="")
-        return self.progress, job
-
-    def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
-
-
-def _finish(store: Store, run: Any, stopped_reason: str | None, which: str) -> None:
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from codesteer_cli.store import repo
-    from codesteer_cli.store.models import EpisodeRow
+def _play(
+    play: Any,
+    kind: Any,
+    cfg: Any,
+    name: str | None,
+    resume: str | None,
+    which: str,
+    unit: str,
+    line: Callable[[LiveStats], str],
+) -> None:
+    """Run a synthesis (parse done): progress, then its figures and closing lines."""
+    from codesteer_cli import display
+    from codesteer_cli.console import setup_logging
+    from codesteer_cli.context import get_store, settings
     from codesteer_cli.synthesis.stats import synthesis_stats
 
-    with store.read() as s:
-        counts = dict(
-            s.exec(
-                select(EpisodeRow.status, func.count())
-                .where(EpisodeRow.run_id == run.id)
-                .group_by(EpisodeRow.status)
-            ).all()
-        )
-    left = sum(n for st, n in counts.items() if st not in ("finished", "failed"))
-    st = synthesis_stats(store, [str(run.id)])
-    summary = st.to_dict()
-    summary.pop("runs", None)
-    status = "stopped" if left else "finished"
-    repo.finish_run(store, run.id, status=status, summary=summary)
-    for r in st.runs:
-        r.status = status
-    _print_stats(st, title=f"run {run.name}")
-    if stopped_reason:
-        err.print(f"[yellow]stopped early: {stopped_reason}[/]")
-    failed = counts.get("failed", 0)
-    if failed:
-        err.print(
-            f"[red]{failed} episodes failed[/] (see codesteer runs show {run.name}); "
-            f"codesteer synthesize {which} --resume {run.name} retries them"
-        )
-    if left:
-        err.print(
-            f"{left} not done. Continue with: codesteer synthesize {which} --resume {run.name}"
-        )
+    setup_logging(settings.verbose)
+    if not resume:
+        cfg.validate()
+    store = get_store()
+    with display.live(unit, line) as (progress, on_open):
+
+        def opened(run: Any) -> None:
+            display.announce(run, kind.describe(run.cfg), unit)
+            on_open(run)
+
+        result = play(store, cfg, name, resume, progress, on_open=opened)
+    if not result.interrupted:
+        st = synthesis_stats(store, [str(result.run.id)])
+        for r in st.runs:
+            r.status = result.status
+        _print_stats(st, title=f"run {safe(result.run.name)}")
+    display.closing(result, f"codesteer synthesize {which}")
 
 
 def _print_stats(st: Any, title: str = "synthesis") -> None:

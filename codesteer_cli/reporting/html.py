@@ -8,8 +8,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from codesteer_cli.reporting.model import Report
     from codesteer_cli.reporting.render import TableSpec
-    from codesteer_cli.reporting.tables import Report
 
 _CSS = """
 body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; margin: 2rem auto;

@@ -18,7 +18,7 @@ from codesteer_cli.errors import UserError
 from codesteer_cli.reporting.compare import paper_cost
 
 if TYPE_CHECKING:
-    from codesteer_cli.reporting.tables import Report
+    from codesteer_cli.reporting.model import Report
 
 DPI = 120
 PAPER_COLOR = "#4C72B0"

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codesteer_cli.reporting.compare import paper_cost
+from codesteer_cli.reporting.model import METRICS, DiffReport, Method, Report
 from codesteer_cli.reporting.stats import SCOPES, Diff
-from codesteer_cli.reporting.tables import METRICS, DiffReport, Method, Report
 
 # --- rendering ---------------------------------------------------------------------------
 FORMATS = ("table", "md", "csv", "json", "html")

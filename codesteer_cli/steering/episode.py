@@ -6,15 +6,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
 from codesteer_cli.steering.checkers import self_answer_check, symbolic_check
 from codesteer_cli.steering.code import CodeAnswer, run_answer_code
-from codesteer_cli.steering.prompts import PromptSet
+from codesteer_cli.steering.prompts import PromptSet, get_prompts
 from codesteer_cli.steering.record import EpisodeRecorder
 from symbench.answers import extract_answer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from codesteer_cli.models.base import ChatModel, Completion
     from codesteer_cli.sandbox.executor import Executor
+    from codesteer_cli.store.db import Store
     from symbench.core import Sample, Task
 
 
@@ -32,21 +36,67 @@ class Setup:
 
     task_model: ChatModel
     executor: Executor
-    prompts: PromptSet
+    settings: EpisodeSettings = field(default_factory=EpisodeSettings)
     guide: ChatModel | None = None
     checker_model: ChatModel | None = None  # Self-answer Checker; default: the task model
-    max_rounds: int = 5
-    symbolic_checker: bool = True
-    self_check: bool = True
-    task_max_tokens: int = 2048
-    guide_max_tokens: int = 512
-    checker_max_tokens: int = 1024
-    checker_attempts: int = 2  # Self-answer Checker tries when no verdict comes back
-    temperature: float = 0.0
-    guide_temperature: float = 0.0
-    seed: int | None = None
     variant: str = "free"  # teacher prompt variant (synthesis)
     stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def prompts(self) -> PromptSet:
+        return get_prompts(self.settings.prompts)
+
+
+@dataclass
+class Models:
+    """The models and executor a run plays with; tests pass their own."""
+
+    task_model: ChatModel
+    guides: list[ChatModel] = field(default_factory=list)
+    checker_model: ChatModel | None = None
+    executor: Executor | None = None
+
+    @property
+    def guide(self) -> ChatModel | None:
+        return self.guides[0] if self.guides else None
+
+    def setup(
+        self, settings: EpisodeSettings, stop: threading.Event, guide: ChatModel | None = None
+    ) -> Setup:
+        from codesteer_cli.sandbox.executor import Executor, Limits
+
+        if self.executor is None:
+            self.executor = Executor(Limits(wall_s=settings.code_timeout_s))
+        return Setup(
+            task_model=self.task_model,
+            executor=self.executor,
+            settings=settings,
+            guide=guide or self.guide,
+            checker_model=self.checker_model,
+            stop=stop,
+        )
+
+
+def make_models(
+    store: Store,
+    execution: ExecutionSettings,
+    task_model: str,
+    guides: Sequence[str] = (),
+    checker_model: str | None = None,
+) -> Models:
+    """The models a config names, behind the store's response cache unless turned off."""
+    from codesteer_cli.models import get_model
+
+    def model(spec: str) -> ChatModel:
+        return get_model(
+            spec, store=store, cache=execution.cache, concurrency=execution.concurrency
+        )
+
+    return Models(
+        task_model=model(task_model),
+        guides=[model(g) for g in guides],
+        checker_model=model(checker_model) if checker_model else None,
+    )
 
 
 @dataclass
@@ -106,7 +156,7 @@ class Episode:
         params = {
             "temperature": temperature,
             "max_tokens": max_tokens,
-            "seed": self.setup.seed,
+            "seed": self.setup.settings.seed,
             "repeat": self.repeat,
         }
         comp = model.complete(list(messages), **params)  # type: ignore[arg-type]
@@ -121,28 +171,35 @@ class Episode:
         s = self.setup
         assert s.guide is not None
         return self.call(
-            "guide", s.guide, messages, round_, s.guide_max_tokens, s.guide_temperature
+            "guide",
+            s.guide,
+            messages,
+            round_,
+            s.settings.guide_max_tokens,
+            s.settings.guide_temperature,
         )
 
     def answer(
         self, messages: list[dict[str, str]], round_: int, mode: str, purpose: str | None = None
     ) -> Answer:
         """A task-model answer: run its code, apply the Symbolic Checker, record it."""
-        s = self.setup
-        comp = self.call("task", s.task_model, messages, round_, s.task_max_tokens, s.temperature)
+        s, cfg = self.setup, self.setup.settings
+        comp = self.call(
+            "task", s.task_model, messages, round_, cfg.task_max_tokens, cfg.temperature
+        )
         code = run_answer_code(comp.text, s.executor)
         extra: dict[str, Any] = {"mode": mode, "has_code": code is not None}
         if purpose:
             extra["purpose"] = purpose
         ans = Answer(comp.text, round_, code, mode)
-        if code is not None and s.symbolic_checker:
+        if code is not None and cfg.symbolic_checker:
             report = symbolic_check(code.code)
             extra["symbolic"] = report.to_dict()
             ans.symbolic_text = report.text()
         params = {
-            "temperature": s.temperature,
-            "max_tokens": s.task_max_tokens,
-            "seed": s.seed,
+            "temperature": cfg.temperature,
+            "max_tokens": cfg.task_max_tokens,
+            "seed": cfg.seed,
             "repeat": self.repeat,
         }
         run = ("answer", code.code, code.run) if code is not None else None
@@ -160,7 +217,7 @@ class Episode:
                 parts.append(ans.symbolic_text)
         else:
             parts.append("The answer contains no code.")
-        if with_self_check and s.self_check:
+        if with_self_check and s.settings.self_check:
             parts.append(self.self_check(ans))
         return "\n\n".join(parts)
 
@@ -174,8 +231,8 @@ class Episode:
             self.sample.question,
             ans.candidate(),
             s.executor,
-            max_tokens=s.checker_max_tokens,
-            max_attempts=s.checker_attempts,
+            max_tokens=s.settings.checker_max_tokens,
+            max_attempts=s.settings.checker_attempts,
             repeat=self.repeat,
             prompts=s.prompts,
         )

@@ -120,7 +120,7 @@ def guided_step(ep: Episode, st: GuidedState, reply: str) -> GuidedState:
         st.task_msgs = [*st.task_msgs, _assistant(st.last.text), _user(nxt)]
     ans = ep.answer(st.task_msgs, st.round, mode)
     st.modes = [*st.modes, mode]
-    if st.round == s.max_rounds:
+    if st.round == s.settings.max_rounds:
         st.outcome = Outcome(ans, st.round + 1, "max_rounds", list(st.modes))
         return st
     feedback = ep.feedback(ans)
@@ -180,7 +180,7 @@ def code_interpreter(ep: Episode) -> Outcome:
     p = ep.setup.prompts
     msgs = [{"role": "system", "content": p.interpreter}, _user(ep.sample.question)]
     modes: list[str] = []
-    for round_ in range(ep.setup.max_rounds + 1):
+    for round_ in range(ep.setup.settings.max_rounds + 1):
         ans = ep.answer(msgs, round_, "free")
         modes.append("code" if ans.code is not None else "text")
         if ans.code is None:
@@ -209,7 +209,9 @@ def self_estimate(ep: Episode) -> Outcome:
     """The task model first estimates whether code or text suits it, then answers so."""
     s, p = ep.setup, ep.setup.prompts
     msgs = [_user(p.estimate.format(question=ep.sample.question))]
-    comp = ep.call("task", s.task_model, msgs, 0, 64, s.temperature, extra={"purpose": "estimate"})
+    comp = ep.call(
+        "task", s.task_model, msgs, 0, 64, s.settings.temperature, extra={"purpose": "estimate"}
+    )
     ep.rec.turn("task", 0, msgs, comp, None, {"purpose": "estimate", "mode": "estimate"})
     g = parse_guidance(comp.text, p.choice_options)
     out = _single(

@@ -6,19 +6,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
-
-from codesteer_cli.store.models import CodeExecutionRow, TurnRow, utcnow
+from codesteer_cli.store import turns
+from codesteer_cli.store.models import utcnow
 
 if TYPE_CHECKING:
     from codesteer_cli.models.base import Completion
     from codesteer_cli.sandbox.executor import ExecResult
     from codesteer_cli.store.db import Store
-
-# Table-level statements with parameters passed at execute time: compiled once and
-# cached, which keeps the per-turn cost of the store low.
-_INSERT_TURN = insert(TurnRow.__table__).returning(TurnRow.__table__.c.id)  # type: ignore[attr-defined]
-_INSERT_EXEC = insert(CodeExecutionRow.__table__)  # type: ignore[attr-defined]
 
 ROLE_TIME = {"task": "task_model", "guide": "guide", "checker": "checkers", "summary": "task_model"}
 
@@ -35,6 +29,17 @@ class Tally:
     )
     calls: int = 0
     cached_calls: int = 0
+
+    def to_extra(self) -> dict[str, Any]:
+        """The tally as an episode's `extra` stores it."""
+        return {
+            "time": {k: round(v, 4) for k, v in self.time.items()},
+            "tokens": dict(self.tokens),
+            "cost_usd": self.cost,
+            "cost_unknown": self.cost_unknown,
+            "calls": self.calls,
+            "cached_calls": self.cached_calls,
+        }
 
 
 class EpisodeRecorder:
@@ -92,34 +97,7 @@ class EpisodeRecorder:
             "extra": extra,
             "created_at": utcnow(),
         }
-        # Core inserts, one short transaction: this is the engine's hot path.
-        with self.store.engine.begin() as conn:
-            turn_id = conn.execute(_INSERT_TURN, row).scalar_one()
-            if code_run is not None:
-                purpose, code, result = code_run
-                conn.execute(
-                    _INSERT_EXEC, _exec_values(self.episode_id, turn_id, purpose, code, result)
-                )
+        turn_id = turns.add_turn(self.store, row, code_run)
         if code_run is not None:
             t.time["code" if code_run[0] == "answer" else "checkers"] += code_run[2].duration_s
-        return turn_id  # type: ignore[return-value]
-
-
-def _exec_values(
-    episode_id: int, turn_id: int | None, purpose: str, code: str, r: ExecResult
-) -> dict[str, Any]:
-    return {
-        "episode_id": episode_id,
-        "turn_id": turn_id,
-        "purpose": purpose,
-        "code": code,
-        "stdout": r.stdout,
-        "stderr": r.stderr,
-        "exit_status": r.exit_status,
-        "timed_out": r.timed_out,
-        "duration_s": r.duration_s,
-        "stdout_truncated": r.stdout_truncated,
-        "stderr_truncated": r.stderr_truncated,
-        "isolation": r.isolation,
-        "created_at": utcnow(),
-    }
+        return turn_id

@@ -21,6 +21,8 @@ BUSY_TIMEOUT_S = 60
 
 def resolve_url(db: str | None = None) -> str:
     """`--db` value, else `$CODESTEER_DB`, else ./codesteer.db; a path or a SQLAlchemy URL."""
+    if db is not None and not db.strip():
+        raise UserError("--db is empty: give a file path or a SQLAlchemy URL")
     value = db or os.environ.get(ENV_VAR) or DEFAULT_DB
     if "://" in value:
         return value
@@ -123,9 +125,27 @@ class Store:
                 f"{self.display} is not a codesteer store: {_first_line(exc)}"
             ) from None
 
+    def known_revision(self, rev: str) -> bool:
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
+
+        try:
+            return ScriptDirectory.from_config(self._alembic_config()).get_revision(rev) is not None
+        except CommandError:
+            return False
+
+    def check_not_newer(self, current: str | None) -> None:
+        """A store migrated by a newer codesteer is refused in one line."""
+        if current is not None and not self.known_revision(current):
+            raise UserError(
+                f"{self.display} was written by a newer codesteer (revision {current}; this "
+                f"one knows up to {self.head_revision()}): upgrade codesteer to use it"
+            )
+
     def upgrade(self) -> tuple[str | None, str]:
         """Apply pending migrations; returns (revision before, revision after)."""
         before = self.current_revision()
+        self.check_not_newer(before)
         head = self.head_revision()
         if before != head:
             from alembic import command

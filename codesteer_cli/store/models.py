@@ -61,6 +61,10 @@ class RunRow(SQLModel, table=True):
     finished_at: datetime | None = None
     summary: dict[str, Any] | None = _json()
     error: str | None = _text()
+    # The process playing the run ("host:pid:token") and until when, renewed while it
+    # plays: a second process is refused until the lease ends or its owner has died.
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = None
 
 
 class EpisodeRow(SQLModel, table=True):

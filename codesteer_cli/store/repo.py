@@ -171,6 +171,14 @@ def get_run(store: Store, ref: str | int) -> RunRow | None:
         return s.exec(select(RunRow).where(RunRow.name == str(ref))).first()
 
 
+def set_run_status(store: Store, run_id: int, status: str) -> None:
+    with store.session() as s:
+        run = s.get(RunRow, run_id)
+        if run is not None:
+            run.status, run.finished_at = status, None
+            s.add(run)
+
+
 def finish_run(
     store: Store,
     run_id: int,

@@ -15,18 +15,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func
-from sqlmodel import select
-
-from codesteer_cli.store.models import (
-    DPONodeRow,
-    DPOPairRow,
-    EpisodeRow,
-    RunRow,
-    SampleRow,
-    SFTExampleRow,
-    TurnRow,
-)
+from codesteer_cli.store import synthesis
+from codesteer_cli.store.figures import RunCosts, run_costs
+from codesteer_cli.store.models import RunRow
 from codesteer_cli.synthesis.export import DPO_KIND, SFT_KIND, select_runs
 
 if TYPE_CHECKING:
@@ -65,22 +56,10 @@ class DpoLine:
 
 
 @dataclass
-class RunLine:
-    name: str
-    kind: str
-    status: str
-    episodes: int = 0
-    calls: int = 0
-    cached_calls: int = 0
-    tokens: dict[str, int] = field(default_factory=dict)  # role -> in + out
-    cost_usd: float | None = 0.0
-
-
-@dataclass
 class Stats:
     sft: list[SftLine]
     dpo: list[DpoLine]
-    runs: list[RunLine]
+    runs: list[RunCosts]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,7 +70,7 @@ class Stats:
 
 
 def _variants(run: RunRow) -> list[str]:
-    return [v for v in str((run.config or {}).get("variant") or "free").split(",") if v]
+    return list((run.config or {}).get("variants") or ["free"])
 
 
 def sft_stats(store: Store, runs: list[RunRow]) -> list[SftLine]:
@@ -107,31 +86,8 @@ def sft_stats(store: Store, runs: list[RunRow]) -> list[SftLine]:
         def vname(repeat: int, variants: list[str] = variants) -> str:
             return variants[repeat] if repeat < len(variants) else "?"
 
-        with store.read() as s:
-            eps = s.exec(
-                select(SampleRow.task, EpisodeRow.repeat, EpisodeRow.score)
-                .select_from(EpisodeRow)
-                .join(SampleRow, SampleRow.id == EpisodeRow.sample_id)  # type: ignore[arg-type]
-                .where(EpisodeRow.run_id == run.id, EpisodeRow.status == "finished")
-            ).all()
-            exs = s.exec(
-                select(
-                    SFTExampleRow.task,
-                    SFTExampleRow.variant,
-                    SFTExampleRow.episode_id,
-                    SFTExampleRow.turns,
-                    SFTExampleRow.weight,
-                ).where(SFTExampleRow.run_id == run.id)
-            ).all()
-            kept_ids = sorted({e for _, _, e, _, _ in exs})
-            answers = []
-            for i in range(0, len(kept_ids), 500):
-                answers += s.exec(
-                    select(TurnRow.episode_id, TurnRow.extra).where(
-                        TurnRow.episode_id.in_(kept_ids[i : i + 500]),  # type: ignore[attr-defined]
-                        TurnRow.role == "task",
-                    )
-                ).all()
+        assert run.id is not None
+        eps, exs, answers = synthesis.sft_figures(store, run.id)
         for task, repeat, score in eps:
             ln = line(task, vname(repeat))
             ln.episodes += 1
@@ -161,30 +117,7 @@ def dpo_stats(store: Store, runs: list[RunRow]) -> list[DpoLine]:
     lines: dict[str, DpoLine] = {}
     if not ids:
         return []
-    with store.read() as s:
-        trees = s.exec(
-            select(SampleRow.task, func.count())
-            .select_from(EpisodeRow)
-            .join(SampleRow, SampleRow.id == EpisodeRow.sample_id)  # type: ignore[arg-type]
-            .where(EpisodeRow.run_id.in_(ids), EpisodeRow.status == "finished")  # type: ignore[attr-defined]
-            .group_by(SampleRow.task)
-        ).all()
-        nodes = s.exec(
-            select(
-                DPONodeRow.task,
-                func.count(),
-                func.sum(case((DPONodeRow.final, 1), else_=0)),
-                func.sum(case((DPONodeRow.final & DPONodeRow.correct, 1), else_=0)),  # type: ignore[operator]
-            )
-            .join(EpisodeRow, EpisodeRow.id == DPONodeRow.episode_id)  # type: ignore[arg-type]
-            .where(DPONodeRow.run_id.in_(ids), EpisodeRow.status == "finished")  # type: ignore[attr-defined]
-            .group_by(DPONodeRow.task)
-        ).all()
-        pairs = s.exec(
-            select(DPOPairRow.task, DPOPairRow.kept, DPOPairRow.reason, func.count())
-            .where(DPOPairRow.run_id.in_(ids))  # type: ignore[attr-defined]
-            .group_by(DPOPairRow.task, DPOPairRow.kept, DPOPairRow.reason)
-        ).all()
+    trees, nodes, pairs = synthesis.dpo_figures(store, [i for i in ids if i is not None])
     for task, n in trees:
         lines.setdefault(task, DpoLine(task)).trees = int(n)
     for task, n, leaves, correct in nodes:
@@ -201,42 +134,6 @@ def dpo_stats(store: Store, runs: list[RunRow]) -> list[DpoLine]:
     for task, c in reasons.items():
         lines[task].reasons = dict(c)
     return sorted(lines.values(), key=lambda x: x.task)
-
-
-def run_costs(store: Store, runs: list[RunRow]) -> list[RunLine]:
-    out = []
-    for run in runs:
-        ln = RunLine(run.name, run.kind, run.status)
-        with store.read() as s:
-            ln.episodes = int(
-                s.exec(select(func.count()).where(EpisodeRow.run_id == run.id)).one()  # type: ignore[call-overload]
-            )
-            rows = s.exec(
-                select(
-                    TurnRow.role,
-                    func.count(),
-                    func.sum(case((TurnRow.cached, 1), else_=0)),
-                    func.sum(
-                        func.coalesce(TurnRow.tokens_in, 0) + func.coalesce(TurnRow.tokens_out, 0)
-                    ),
-                    func.sum(TurnRow.cost_usd),
-                    func.sum(case((TurnRow.cost_usd.is_(None), 1), else_=0)),  # type: ignore[union-attr]
-                )
-                .join(EpisodeRow, EpisodeRow.id == TurnRow.episode_id)  # type: ignore[arg-type]
-                .where(EpisodeRow.run_id == run.id)
-                .group_by(TurnRow.role)
-            ).all()
-        unknown = False
-        cost = 0.0
-        for role, n, cached, tokens, c, n_unknown in rows:
-            ln.calls += int(n)
-            ln.cached_calls += int(cached or 0)
-            ln.tokens[role] = int(tokens or 0)
-            cost += float(c or 0.0)
-            unknown |= bool(n_unknown)
-        ln.cost_usd = None if unknown else cost
-        out.append(ln)
-    return out
 
 
 def synthesis_stats(store: Store, refs: Sequence[str] | None = None) -> Stats:

@@ -1,11 +1,10 @@
 """SFT trajectories (SPEC §4): the teacher guide steers the task model on training samples.
 
 The teacher is the `symbolic_agent` method (a prompted large guide with the teacher
-prompt + a prompt *variant*); it runs through the steering engine (`runner.open_run`,
-`ensure_episodes`, `pending_episodes`, `execute`), one episode per sample x variant (the
-episode's `repeat` is the variant's index, which also keeps the variants' model calls
-apart in the response cache). A synthesis run is a run of kind `synthesize-sft`,
-resumable like `steer`.
+prompt + a prompt *variant*), played by the steering engine's `EpisodeItem`, one episode
+per sample x variant (the episode's `repeat` is the variant's index, which also keeps the
+variants' model calls apart in the response cache). A synthesis run is a run of kind
+`synthesize-sft` with the lifecycle of every run (`runs.lifecycle`): resumable, stoppable.
 
 Correct trajectories (episode score 1) with at most `max_guidance_turns` guide turns
 become SFT examples: one per guide turn, the guide's conversation up to that turn ending
@@ -19,34 +18,25 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import delete, update
-from sqlmodel import select
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from codesteer_cli.errors import UserError
+from codesteer_cli.runs import lifecycle
+from codesteer_cli.runs.lifecycle import OpenRun, Plan, RunKind, RunResult
+from codesteer_cli.runs.pool import ItemResult, Progress
+from codesteer_cli.runs.samples import check_tasks, choose_train_samples
+from codesteer_cli.runs.settings import EpisodeSettings, RunConfig, check_int
+from codesteer_cli.steering.episode import Models, make_models
 from codesteer_cli.steering.guidance import parse_guidance
-from codesteer_cli.store import repo
-from codesteer_cli.store.models import (
-    CodeExecutionRow,
-    DPONodeRow,
-    DPOPairRow,
-    EpisodeRow,
-    SampleRow,
-    SFTExampleRow,
-    TurnRow,
-)
+from codesteer_cli.store import repo, synthesis, turns
+from codesteer_cli.store.models import SFTExampleRow
 
 if TYPE_CHECKING:
-    from codesteer_cli.steering.episode import Setup
-    from codesteer_cli.steering.runner import EpisodeResult, Progress, SteerConfig
+    from codesteer_cli.steering.runner import EpisodeItem
     from codesteer_cli.store.db import Store
-    from codesteer_cli.store.models import RunRow
-    from symbench.core import Task
 
 log = logging.getLogger("codesteer.synthesize")
 
@@ -57,103 +47,38 @@ FINAL_TURNS_WEIGHTED = 2  # the last two guide turns of a trajectory ...
 FINAL_WEIGHT = 2  # ... count twice
 
 
-# --- choosing tasks and training samples ---------------------------------------------
-def check_tasks(spec: str, allow_unseen: bool) -> list[Task]:
-    """The tasks of `spec`; unseen ones only with `allow_unseen` (SPEC §4: training data
-    comes from the seen tasks only)."""
-    from symbench.core import select_tasks
-
-    tasks = select_tasks(spec)
-    unseen = [t.id for t in tasks if t.split != "seen"]
-    if unseen and not allow_unseen:
-        what = "is an unseen task" if len(unseen) == 1 else "are unseen tasks"
-        raise UserError(
-            f"{', '.join(unseen)} {what}: training data comes from seen tasks only "
-            "(pass --allow-unseen to use them anyway)"
-        )
-    return tasks
-
-
-def choose_train_samples(
-    store: Store,
-    tasks: Sequence[Task],
-    per_task: int,
-    levels: Sequence[int],
-    on_message: Callable[[str], None] = lambda m: None,
-) -> list[SampleRow]:
-    """Up to `per_task` stored **train** samples per task, spread over `levels`. Missing
-    ones are generated (train split, seeds 0, 1, ...), skipping every problem whose
-    problem key (`Task.problem_key`) is a stored test sample's. Test samples are never
-    returned."""
-    from codesteer_cli.generation import generate_distinct
-    from codesteer_cli.steering.runner import spread
-
-    chosen: list[SampleRow] = []
-    for task in tasks:
-        if task.original_paths and not repo.has_original_samples(store, task.id):
-            on_message(
-                f"{task.id}: the original release's test samples are not in the store, so "
-                "training problems cannot be checked against them; import them first "
-                "(codesteer generate --import PATH)"
-            )
-        test_keys = repo.problem_keys(store, task.id, "test")
-        rows = repo.find_samples(store, task.id, "train", levels)
-        if len(rows) < per_task:
-            per_level = math.ceil(per_task / len(levels))
-            made = []
-            for level in levels:
-                made += generate_distinct(
-                    task, level, per_level, 0, "train", test_keys, on_short=on_message
-                )
-            repo.add_samples(store, made)
-            rows = repo.find_samples(store, task.id, "train", levels)
-        rows = [
-            r
-            for r in rows
-            if r.split == "train" and task.problem_key(repo.row_to_sample(r)) not in test_keys
-        ]
-        chosen += spread(rows, per_task)
-    if not chosen:
-        raise UserError("no training samples could be found or generated for these tasks")
-    return chosen
-
-
 # --- configuration ----------------------------------------------------------------------
-@dataclass
-class SftConfig:
-    """What `synthesize sft` does. It is stored as the run's `SteerConfig`
-    (method symbolic_agent, split train, one repeat per variant)."""
+@dataclass(frozen=True, kw_only=True)
+class SftConfig(RunConfig):
+    """What `synthesize sft` does. Kept trajectories have at most
+    `episode.max_rounds + 1` guide turns (the run's round limit keeps them in bounds)."""
+
+    KIND: ClassVar[str] = KIND
+    NOT_IDENTITY: ClassVar[tuple[str, ...]] = ("allow_unseen",)
 
     teacher: str
     task_model: str
+    checker_model: str | None = None
     tasks: str = "seen"
     per_task: int = 400
     complexity: str = "1-10"
     variants: tuple[str, ...] = VARIANTS
     allow_unseen: bool = False
-    max_guidance_turns: int = 5  # kept trajectories have at most this many guide turns
-    checker_model: str | None = None
-    prompts: str = "default"
-    symbolic_checker: bool = True
-    self_check: bool = True
-    task_max_tokens: int = 2048
-    guide_max_tokens: int = 512
-    task_temperature: float = 0.0
-    teacher_temperature: float = 0.0
-    seed: int | None = None
-    code_timeout_s: float = 30.0
-    # --- execution only ---
-    concurrency: int = 8
-    max_cost: float | None = None
-    cache: bool = True
+    episode: EpisodeSettings = field(default_factory=lambda: EpisodeSettings(max_rounds=4))
+
+    @property
+    def max_guidance_turns(self) -> int:
+        return self.episode.max_rounds + 1
 
     def validate(self) -> None:
         from codesteer_cli.steering.prompts import get_prompts
         from symbench.core import parse_complexity
 
+        super().validate()
         check_tasks(self.tasks, self.allow_unseen)
         parse_complexity(self.complexity)
-        known = get_prompts(self.prompts).variants
+        check_int("--per-task", self.per_task, 1, 10_000_000)
+        known = get_prompts(self.episode.prompts).variants
         if not self.variants:
             raise UserError("--variants: give at least one variant")
         for v in self.variants:
@@ -161,201 +86,71 @@ class SftConfig:
                 raise UserError(f"unknown variant {v!r}; choose from {', '.join(known)}")
         if len(set(self.variants)) != len(self.variants):
             raise UserError("--variants: each variant once")
-        for name, lo in (
-            ("per_task", 1),
-            ("max_guidance_turns", 1),
-            ("concurrency", 1),
-            ("task_max_tokens", 1),
-            ("guide_max_tokens", 1),
-        ):
-            if getattr(self, name) < lo:
-                raise UserError(f"--{name.replace('_', '-')} must be at least {lo}")
-        if self.task_temperature < 0 or self.teacher_temperature < 0:
-            raise UserError("temperatures must be at least 0")
-
-    def steer_config(self) -> SteerConfig:
-        from codesteer_cli.steering.runner import SteerConfig
-
-        return SteerConfig(
-            method=METHOD,
-            task_model=self.task_model,
-            guide=self.teacher,
-            checker_model=self.checker_model,
-            tasks=self.tasks,
-            split="train",
-            complexity=self.complexity,
-            limit=self.per_task,
-            repeats=len(self.variants),
-            # guide turns = rounds + 1: the round limit keeps every trajectory in bounds
-            max_rounds=self.max_guidance_turns - 1,
-            prompts=self.prompts,
-            symbolic_checker=self.symbolic_checker,
-            self_check=self.self_check,
-            task_max_tokens=self.task_max_tokens,
-            guide_max_tokens=self.guide_max_tokens,
-            temperature=self.task_temperature,
-            guide_temperature=self.teacher_temperature,
-            seed=self.seed,
-            code_timeout_s=self.code_timeout_s,
-            variant=",".join(self.variants),
-            concurrency=self.concurrency,
-            max_cost=self.max_cost,
-            cache=self.cache,
-        )
-
-    @classmethod
-    def from_steer(cls, sc: SteerConfig, allow_unseen: bool = True) -> SftConfig:
-        return cls(
-            teacher=sc.guide or sc.task_model,
-            task_model=sc.task_model,
-            tasks=sc.tasks,
-            per_task=sc.limit or 0,
-            complexity=sc.complexity or "1-10",
-            variants=tuple(v for v in sc.variant.split(",") if v),
-            allow_unseen=allow_unseen,
-            max_guidance_turns=sc.max_rounds + 1,
-            checker_model=sc.checker_model,
-            prompts=sc.prompts,
-            symbolic_checker=sc.symbolic_checker,
-            self_check=sc.self_check,
-            task_max_tokens=sc.task_max_tokens,
-            guide_max_tokens=sc.guide_max_tokens,
-            task_temperature=sc.temperature,
-            teacher_temperature=sc.guide_temperature,
-            seed=sc.seed,
-            code_timeout_s=sc.code_timeout_s,
-            concurrency=sc.concurrency,
-            max_cost=sc.max_cost,
-            cache=sc.cache,
-        )
 
 
 # --- the run ----------------------------------------------------------------------------
-@dataclass
-class SftRun:
-    run: RunRow
-    cfg: SftConfig
-    steer: SteerConfig
-    resumed: bool
-    todo: list[tuple[EpisodeRow, SampleRow]]
-    done: int
+class Sft(RunKind[SftConfig, Models]):
+    config = SftConfig
 
-    @property
-    def total(self) -> int:
-        return len(self.todo) + self.done
+    def plan(
+        self, store: Store, cfg: SftConfig, resumed: bool, on_message: Callable[[str], None]
+    ) -> Plan:
+        from symbench.core import parse_complexity
+
+        tasks = check_tasks(cfg.tasks, cfg.allow_unseen or resumed)
+        levels = parse_complexity(cfg.complexity)
+        rows = choose_train_samples(store, tasks, cfg.per_task, levels, on_message)
+        return Plan(rows, len(cfg.variants), METHOD)
+
+    def models(self, store: Store, cfg: SftConfig) -> Models:
+        return make_models(store, cfg.execution, cfg.task_model, [cfg.teacher], cfg.checker_model)
+
+    def items(
+        self, store: Store, run: OpenRun[SftConfig], models: Models, stop: threading.Event
+    ) -> Iterator[EpisodeItem]:
+        from codesteer_cli.steering.runner import EpisodeItem
+
+        cfg = run.cfg
+        base = models.setup(cfg.episode, stop)
+        setups = [dataclasses.replace(base, variant=v) for v in cfg.variants]
+
+        def after(res: ItemResult) -> None:
+            if res.status == "finished":
+                build_examples(store, run.id, [res.episode_id])
+
+        # variant by variant, as the teacher's prompt differs between them
+        for ep, smp in sorted(run.todo, key=lambda t: (t[0].repeat, t[0].id or 0)):
+            yield EpisodeItem(store, setups[ep.repeat], METHOD, ep, smp, after)
+
+    def describe(self, cfg: SftConfig) -> str:
+        return f"teacher {cfg.teacher} guiding {cfg.task_model} ({len(cfg.variants)} variants)"
+
+    def finish(self, store: Store, run: OpenRun[SftConfig]) -> None:
+        build_examples(store, run.id)
+
+    def summary(self, store: Store, run: OpenRun[SftConfig]) -> dict[str, Any]:
+        from codesteer_cli.synthesis.stats import synthesis_stats
+
+        out = synthesis_stats(store, [str(run.id)]).to_dict()
+        out.pop("runs", None)
+        return out
 
 
-@dataclass
-class SftOutcome:
-    finished: int = 0
-    failed: int = 0
-    stopped_reason: str | None = None
-    results: list[EpisodeResult] = field(default_factory=list)
+SFT = Sft()
 
 
-def open_sft(
+def synthesize_sft(
     store: Store,
     cfg: SftConfig,
     name: str | None = None,
     resume: str | None = None,
-    on_message: Callable[[str], None] = lambda m: None,
-) -> SftRun:
-    """Create the synthesis run (or find the one to continue), its episodes, and what is
-    left to do (unfinished episodes are reset; their finished calls come from the cache)."""
-    from codesteer_cli.steering import runner
-    from symbench.core import parse_complexity
-
-    if not resume:
-        cfg.validate()
-    _check_kind(store, name or resume)
-    run, sc, resumed = runner.open_run(store, cfg.steer_config(), name, resume, kind=KIND)
-    full = SftConfig.from_steer(sc)
-    if not resumed or not _episode_count(store, run.id):  # type: ignore[arg-type]
-        tasks = check_tasks(full.tasks, cfg.allow_unseen or resumed)
-        levels = parse_complexity(full.complexity)
-        samples = choose_train_samples(store, tasks, full.per_task, levels, on_message)
-        runner.ensure_episodes(store, run, samples, sc)
-    clear_unfinished(store, run.id)  # type: ignore[arg-type]
-    todo, done = runner.pending_episodes(store, run.id)  # type: ignore[arg-type]
-    return SftRun(run, full, sc, resumed, todo, done)
-
-
-def run_sft(
-    store: Store, srun: SftRun, progress: Progress, setup: Setup | None = None
-) -> SftOutcome:
-    """Run the pending episodes, variant by variant (`setup`: models and executor; made
-    from the config unless given), and turn each finished one into SFT examples."""
-    from codesteer_cli.steering import runner
-
-    base = setup or runner.make_setup(store, srun.steer, threading.Event())
-    out = SftOutcome()
-    user_cb = progress.on_episode
-
-    def on_episode(res: EpisodeResult) -> None:
-        if res.status == "finished":
-            build_examples(store, srun.run.id, [res.episode_id])  # type: ignore[arg-type]
-        user_cb(res)
-
-    prog = dataclasses.replace(progress, on_episode=on_episode)
-    for i, variant in enumerate(srun.cfg.variants):
-        items = [(e, s) for e, s in srun.todo if e.repeat == i]
-        if not items:
-            continue
-        vsetup = dataclasses.replace(base, variant=variant)
-        res = runner.execute(store, srun.run, srun.steer, items, prog, vsetup)
-        out.finished += res.finished
-        out.failed += res.failed
-        out.results += res.results
-        if res.stopped_reason or base.stop.is_set():
-            out.stopped_reason = res.stopped_reason or "stopped"
-            break
-    build_examples(store, srun.run.id)  # type: ignore[arg-type]
-    return out
-
-
-def _check_kind(store: Store, ref: str | None) -> None:
-    if not ref:
-        return
-    run = repo.get_run(store, ref)
-    if run is not None and run.kind != KIND:
-        raise UserError(f"run {run.name!r} is a {run.kind} run, not {KIND}")
-
-
-def _episode_count(store: Store, run_id: int) -> int:
-    from sqlalchemy import func
-
-    with store.read() as s:
-        return int(
-            s.exec(select(func.count()).where(EpisodeRow.run_id == run_id)).one()  # type: ignore[call-overload]
-        )
-
-
-def clear_unfinished(store: Store, run_id: int) -> None:
-    """Remove what unfinished episodes of a run left behind: synthesis rows (SFT
-    examples, DPO nodes and pairs), and turns of episodes marked pending (a stopped
-    episode goes back to pending with its partial turns). `runner.pending_episodes`
-    resets the rest (running or failed episodes)."""
-    with store.read() as s:
-        rows = s.exec(
-            select(EpisodeRow.id, EpisodeRow.status).where(
-                EpisodeRow.run_id == run_id, EpisodeRow.status != "finished"
-            )
-        ).all()
-    ids = [i for i, _ in rows]
-    pending = [i for i, st in rows if st == "pending"]
-    with store.session() as s:
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            s.exec(delete(DPOPairRow).where(DPOPairRow.episode_id.in_(chunk)))  # type: ignore[call-overload,attr-defined]
-            s.exec(delete(DPONodeRow).where(DPONodeRow.episode_id.in_(chunk)))  # type: ignore[call-overload,attr-defined]
-            s.exec(delete(SFTExampleRow).where(SFTExampleRow.episode_id.in_(chunk)))  # type: ignore[call-overload,attr-defined]
-        for i in range(0, len(pending), 500):
-            chunk = pending[i : i + 500]
-            s.exec(delete(CodeExecutionRow).where(CodeExecutionRow.episode_id.in_(chunk)))  # type: ignore[call-overload,union-attr]
-            s.exec(delete(TurnRow).where(TurnRow.episode_id.in_(chunk)))  # type: ignore[call-overload,attr-defined]
-            s.exec(
-                update(EpisodeRow).where(EpisodeRow.id.in_(chunk)).values(error=None, score=None)  # type: ignore[call-overload,union-attr]
-            )
+    progress: Progress | None = None,
+    models: Models | None = None,
+    on_open: Callable[[OpenRun[SftConfig]], None] | None = None,
+    stop: threading.Event | None = None,
+) -> RunResult[SftConfig]:
+    """Open or resume an SFT synthesis run, play its episodes, build its examples."""
+    return lifecycle.run(store, SFT, cfg, name, resume, progress, models, on_open, stop)
 
 
 # --- SFT examples -------------------------------------------------------------------------
@@ -410,43 +205,29 @@ def trajectory_examples(
 def build_examples(store: Store, run_id: int, episode_ids: list[int] | None = None) -> int:
     """(Re)build the SFT examples of finished episodes of a run (all, or `episode_ids`);
     idempotent. Returns the number of examples written."""
-    from codesteer_cli.steering.runner import SteerConfig
-
     run = repo.get_run(store, run_id)
     if run is None:
         return 0
-    cfg = SftConfig.from_steer(SteerConfig.from_json(run.config))
-    q = (
-        select(EpisodeRow, SampleRow)
-        .join(SampleRow, SampleRow.id == EpisodeRow.sample_id)  # type: ignore[arg-type]
-        .where(EpisodeRow.run_id == run_id, EpisodeRow.status == "finished")
-    )
-    if episode_ids is not None:
-        q = q.where(EpisodeRow.id.in_(episode_ids))  # type: ignore[union-attr]
-    with store.read() as s:
-        eps = s.exec(q).all()
+    cfg = SftConfig.from_json(run.config)
+    eps = synthesis.finished_episodes(store, run_id, episode_ids)
     rows: list[SFTExampleRow] = []
     touched: list[int] = []
     for ep, smp in eps:
-        touched.append(ep.id)  # type: ignore[arg-type]
+        assert ep.id is not None and smp.id is not None
+        touched.append(ep.id)
         if (ep.score or 0.0) < 1.0:
             continue
-        with store.read() as s:
-            turns = s.exec(
-                select(TurnRow)
-                .where(TurnRow.episode_id == ep.id, TurnRow.role == "guide")
-                .order_by(TurnRow.seq)  # type: ignore[arg-type]
-            ).all()
-        if not turns or len(turns) > cfg.max_guidance_turns or any(t.error for t in turns):
+        guide = turns.guide_turns(store, ep.id)
+        if not guide or len(guide) > cfg.max_guidance_turns or any(t.error for t in guide):
             continue
         variant = cfg.variants[ep.repeat] if ep.repeat < len(cfg.variants) else "?"
-        guide_turns = [(t.messages, t.response or "") for t in turns]
-        for ex in trajectory_examples(guide_turns, cfg.prompts):
+        guide_turns = [(t.messages, t.response or "") for t in guide]
+        for ex in trajectory_examples(guide_turns, cfg.episode.prompts):
             rows.append(
                 SFTExampleRow(
                     run_id=run_id,
-                    episode_id=ep.id,  # type: ignore[arg-type]
-                    sample_id=smp.id,  # type: ignore[arg-type]
+                    episode_id=ep.id,
+                    sample_id=smp.id,
                     task=smp.task,
                     variant=variant,
                     turn=ex.turn,
@@ -456,9 +237,5 @@ def build_examples(store: Store, run_id: int, episode_ids: list[int] | None = No
                     messages=ex.messages,
                 )
             )
-    with store.session() as s:
-        for i in range(0, len(touched), 500):
-            chunk = touched[i : i + 500]
-            s.exec(delete(SFTExampleRow).where(SFTExampleRow.episode_id.in_(chunk)))  # type: ignore[call-overload,attr-defined]
-        s.add_all(rows)
+    synthesis.replace_sft_examples(store, touched, rows)
     return len(rows)

@@ -95,8 +95,9 @@ def test_html_page_is_self_contained(cli, builder: StoreBuilder, tmp_path: Path)
 
 def test_score_vs_tokens_counts_self_check_tokens(builder: StoreBuilder) -> None:
     """The Self-answer Checker runs on the task model: its tokens are task-model tokens."""
+    from codesteer_cli.reporting.model import build_report
     from codesteer_cli.reporting.plots import _points
-    from codesteer_cli.reporting.tables import build_report, default_runs
+    from codesteer_cli.reporting.queries import default_runs
 
     _runs(builder)
     store = builder.store

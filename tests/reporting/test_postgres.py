@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from codesteer_cli.reporting.compare import resolve_compare
-from codesteer_cli.reporting.tables import build_report, default_runs
+from codesteer_cli.reporting.model import build_report
+from codesteer_cli.reporting.queries import default_runs
 from codesteer_cli.store.db import Store, resolve_url
 from tests.reporting.conftest import Ep, StoreBuilder, eps
 

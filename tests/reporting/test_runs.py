@@ -220,8 +220,9 @@ def test_terminal_tables_render_with_rich(two_runs: StoreBuilder) -> None:
     from rich.console import Console
 
     from codesteer_cli.reporting.compare import resolve_compare
+    from codesteer_cli.reporting.model import build_report
+    from codesteer_cli.reporting.queries import default_runs
     from codesteer_cli.reporting.render import rich_tables
-    from codesteer_cli.reporting.tables import build_report, default_runs
 
     store = two_runs.store
     runs = default_runs(store)

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from codesteer_cli.runs.lifecycle import open_run
+from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
 from codesteer_cli.sandbox.executor import Executor, Limits
 from codesteer_cli.steering import runner
-from codesteer_cli.steering.episode import Setup
+from codesteer_cli.steering.episode import Models
 from codesteer_cli.steering.prompts import get_prompts
 from codesteer_cli.store import repo
 from codesteer_cli.store.db import Store, resolve_url
@@ -60,26 +62,12 @@ def _run(
         tasks="number_multiply",
         complexity="3",
         limit=n,
-        max_rounds=max_rounds,
-        concurrency=2,
-        **cfg_kw,
+        episode=EpisodeSettings(max_rounds=max_rounds, **cfg_kw),
+        execution=ExecutionSettings(concurrency=2),
     )
-    run, cfg, _ = runner.open_run(store, cfg, None, None)
-    rows = runner.choose_samples(store, cfg)
-    runner.ensure_episodes(store, run, rows, cfg)
-    todo, _ = runner.pending_episodes(store, run.id)
-    setup = Setup(
-        task_model=task_model,
-        executor=executor,
-        prompts=get_prompts(),
-        guide=guide,
-        checker_model=checker,
-        max_rounds=max_rounds,
-        self_check=cfg.self_check,
-        symbolic_checker=cfg.symbolic_checker,
-        stop=threading.Event(),
-    )
-    out = runner.execute(store, run, cfg, todo, runner.Progress(len(todo), 0), setup)
+    models = Models(task_model, [guide] if guide else [], checker, executor)
+    out = runner.steer(store, cfg, models=models)
+    run = out.run
     with store.read() as s:
         eps = s.exec(
             select(EpisodeRow).where(EpisodeRow.run_id == run.id).order_by(EpisodeRow.id)
@@ -270,40 +258,30 @@ def test_a_stopped_episode_restarts_clean_on_resume(store: Store, executor: Exec
         tasks="number_multiply",
         complexity="3",
         limit=1,
-        self_check=False,
-        concurrency=1,
+        episode=EpisodeSettings(self_check=False),
+        execution=ExecutionSettings(concurrency=1),
     )
-    run, cfg, _ = runner.open_run(store, cfg, None, None)
-    runner.ensure_episodes(store, run, runner.choose_samples(store, cfg), cfg)
-    todo, _ = runner.pending_episodes(store, run.id)
 
-    def setup(task_model) -> Setup:  # type: ignore[no-untyped-def]
-        return Setup(
-            task_model=task_model,
-            executor=executor,
-            prompts=get_prompts(),
-            guide=guide,
-            self_check=False,
-            stop=stop,
-        )
+    def models(task_model) -> Models:  # type: ignore[no-untyped-def]
+        return Models(task_model, [guide], executor=executor)
 
-    out = runner.execute(
-        store, run, cfg, todo, runner.Progress(1, 0), setup(ScriptedModel("task", task_script))
+    out = runner.steer(
+        store, cfg, models=models(ScriptedModel("task", task_script)), stop=stop, name="stopped"
     )
     assert out.results[0].status == "stopped"
+    assert out.status == "stopped" and out.left == 1 and out.exit_code == 3
     with store.read() as s:
         assert len(s.exec(select(TurnRow)).all()) == 2  # guide + task before the stop
-    todo, done = runner.pending_episodes(store, run.id)
-    assert done == 0 and len(todo) == 1
+    opened = open_run(store, cfg, resume="stopped")
+    assert opened.done == 0 and len(opened.todo) == 1
     with store.read() as s:
         assert s.exec(select(TurnRow)).all() == []  # the partial turns are gone
-    stop.clear()
     guide.script = ["<<<Code>>>", "<<<Return Answer>>>"]
     guide.requests.clear()
-    out = runner.execute(
-        store, run, cfg, todo, runner.Progress(1, 0), setup(ScriptedModel("task", _product_code))
+    out = runner.steer(
+        store, cfg, resume="stopped", models=models(ScriptedModel("task", _product_code))
     )
-    assert out.finished == 1
+    assert out.finished == 1 and out.exit_code == 0
     with store.read() as s:
         seqs = [t.seq for t in s.exec(select(TurnRow).order_by(TurnRow.seq)).all()]
     assert seqs == [0, 1, 2]

@@ -20,13 +20,14 @@ from pathlib import Path
 from codesteer_cli.models import get_model
 from codesteer_cli.models.base import GenParams, RawReply
 from codesteer_cli.models.cache import CachedModel, cache_key, cache_request
+from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
 from codesteer_cli.sandbox.executor import Executor, Limits
-from codesteer_cli.steering import runner
+from codesteer_cli.steering.episode import Models
 from codesteer_cli.store.db import open_store
+from codesteer_cli.synthesis import dpo
 from codesteer_cli.synthesis import trajectories as tj
-from codesteer_cli.synthesis import tree as tr
 from tests.fixtures.scripted import ScriptedModel
-from tests.synthesis.helpers import AnswerBook, setup_for, task_script
+from tests.synthesis.helpers import AnswerBook, task_script
 
 NAME = "killed"
 
@@ -58,15 +59,12 @@ def main(db: str, log: str) -> None:
         per_task=3,
         complexity="2",
         variants=("free", "more_code"),
-        max_guidance_turns=3,
-        guide_max_tokens=64,
-        concurrency=2,
+        episode=EpisodeSettings(max_rounds=2, guide_max_tokens=64),
+        execution=ExecutionSettings(concurrency=2),
     )
-    srun = tj.open_sft(store, cfg, NAME + "-sft")
-    book.load(store)
-    setup = setup_for(srun.steer, task, guide, executor)
-    tj.run_sft(store, srun, runner.Progress(srun.total, srun.done), setup)
-    dcfg = tr.DpoConfig(
+    models = Models(task, [guide], executor=executor)
+    tj.synthesize_sft(store, cfg, NAME + "-sft", models=models, on_open=lambda r: book.load(store))
+    dcfg = dpo.DpoConfig(
         guides=("openai:gpt-4o",),
         task_model="scripted:task",
         tasks="gsm_hard",
@@ -74,14 +72,11 @@ def main(db: str, log: str) -> None:
         complexity="3",
         branches=2,
         max_depth=2,
-        max_rounds=2,
-        guide_max_tokens=64,
-        concurrency=2,
+        episode=EpisodeSettings(max_rounds=2, guide_max_tokens=64),
+        execution=ExecutionSettings(concurrency=2),
     )
-    drun = tr.open_dpo(store, dcfg, NAME + "-dpo")
-    book.load(store)
-    models = tr.TreeModels(task_model=task, guides=[guide], executor=executor)
-    tr.grow_trees(store, drun, tr.DpoProgress(drun.total, drun.done), models)
+    on_open = lambda r: book.load(store)  # noqa: E731
+    dpo.synthesize_dpo(store, dcfg, NAME + "-dpo", models=models, on_open=on_open)
     print("done")
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from sqlmodel import select
 
 from codesteer_cli.models.base import GenParams, RawReply
-from codesteer_cli.steering.episode import Setup
 from codesteer_cli.steering.prompts import get_prompts
 from codesteer_cli.store.db import Store, resolve_url
 from codesteer_cli.store.models import SampleRow
@@ -92,27 +91,6 @@ def task_script(book: AnswerBook) -> Callable[[list[dict[str, str]]], str]:
     return script
 
 
-def setup_for(steer_cfg: Any, task_model: Any, guide: Any, executor: Any) -> Setup:
-    """The Setup `runner.make_setup` would make for `steer_cfg`, with these models."""
-    return Setup(
-        task_model=task_model,
-        executor=executor,
-        prompts=get_prompts(steer_cfg.prompts),
-        guide=guide,
-        checker_model=None,
-        max_rounds=steer_cfg.max_rounds,
-        symbolic_checker=steer_cfg.symbolic_checker,
-        self_check=steer_cfg.self_check,
-        task_max_tokens=steer_cfg.task_max_tokens,
-        guide_max_tokens=steer_cfg.guide_max_tokens,
-        temperature=steer_cfg.temperature,
-        guide_temperature=steer_cfg.guide_temperature,
-        seed=steer_cfg.seed,
-        variant=steer_cfg.variant,
-        stop=threading.Event(),
-    )
-
-
 def grow(
     store: Store,
     executor: Any,
@@ -123,8 +101,11 @@ def grow(
     """Grow one tree per sample (gsm_hard, complexity 2 unless told); each scripted guide
     answers by its node's path, decoded from the call's `repeat`. Returns (outcome,
     nodes by path of the last tree, pairs, episodes, guides, task model, run)."""
+    from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
+    from codesteer_cli.steering.episode import Models
     from codesteer_cli.store.models import DPONodeRow, DPOPairRow, EpisodeRow
-    from codesteer_cli.synthesis import tree as tr
+    from codesteer_cli.synthesis import dpo
+    from codesteer_cli.synthesis.tree import repeat_path
 
     kw: dict[str, Any] = {
         "tasks": "gsm_hard",
@@ -132,34 +113,39 @@ def grow(
         "complexity": "2",
         "branches": 2,
         "max_depth": 2,
-        "max_rounds": 5,
-        "concurrency": 3,
         **cfg_kw,
     }
+    max_rounds = kw.pop("max_rounds", 5)
+    concurrency = kw.pop("concurrency", 3)
     tables = guide_replies if isinstance(guide_replies, list) else [guide_replies]
     book = book or AnswerBook()
     specs = tuple(f"scripted:guide{i}" for i in range(len(tables)))
-    cfg = tr.DpoConfig(guides=specs, task_model="scripted:task", **kw)
-    drun = tr.open_dpo(store, cfg)
-    book.load(store)
+    cfg = dpo.DpoConfig(
+        guides=specs,
+        task_model="scripted:task",
+        episode=EpisodeSettings(max_rounds=max_rounds),
+        execution=ExecutionSettings(concurrency=concurrency),
+        **kw,
+    )
 
     def guide_script(table: dict[tuple[int, ...], str]):  # type: ignore[no-untyped-def]
         def script(messages: list[dict[str, str]], params: GenParams) -> str:
-            return table[tr.repeat_path(params.repeat, cfg.branches)]
+            return table[repeat_path(params.repeat, cfg.branches)]
 
         return script
 
     guides = [ParamScripted(f"guide{i}", guide_script(t)) for i, t in enumerate(tables)]
     task = ParamScripted("task", lambda m, p: task_script(book)(m))
-    models = tr.TreeModels(task_model=task, guides=guides, executor=executor)  # type: ignore[arg-type]
-    out = tr.grow_trees(store, drun, tr.DpoProgress(drun.total, 0), models)
+    models = Models(task_model=task, guides=list(guides), executor=executor)  # type: ignore[arg-type]
+    out = dpo.synthesize_dpo(store, cfg, models=models, on_open=lambda r: book.load(store))
+    drun = out.run
     with store.read() as s:
         nodes = {
             n.path: n
-            for n in s.exec(select(DPONodeRow).where(DPONodeRow.run_id == drun.run.id)).all()
+            for n in s.exec(select(DPONodeRow).where(DPONodeRow.run_id == drun.id)).all()
         }
-        pairs = s.exec(select(DPOPairRow).where(DPOPairRow.run_id == drun.run.id)).all()
-        eps = s.exec(select(EpisodeRow).where(EpisodeRow.run_id == drun.run.id)).all()
+        pairs = s.exec(select(DPOPairRow).where(DPOPairRow.run_id == drun.id)).all()
+        eps = s.exec(select(EpisodeRow).where(EpisodeRow.run_id == drun.id)).all()
     return out, nodes, pairs, eps, guides, task, drun
 
 
@@ -202,7 +188,8 @@ def synthesize(
     guide turns): the teacher follows PLANS, the task model `task_script`; `hard`
     samples are always answered wrong. Models sit behind the store's response cache."""
     from codesteer_cli.models.cache import CachedModel
-    from codesteer_cli.steering import runner
+    from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
+    from codesteer_cli.steering.episode import Models
     from codesteer_cli.synthesis import trajectories as tj
 
     cfg = tj.SftConfig(
@@ -211,16 +198,17 @@ def synthesize(
         tasks="gsm_hard",
         per_task=per_task,
         complexity="2",
-        max_guidance_turns=3,
-        concurrency=3,
+        episode=EpisodeSettings(max_rounds=2),  # at most 3 guide turns
+        execution=ExecutionSettings(concurrency=3),
     )
-    srun = tj.open_sft(store, cfg, name)
-    book.load(store)
-    if hard:
-        rows = sorted({s.question for _, s in srun.todo})
-        book.hard = set(rows[:hard])
+
+    def on_open(run) -> None:  # type: ignore[no-untyped-def]
+        book.load(store)
+        if hard:
+            book.hard = set(sorted({s.question for _, s in run.todo})[:hard])
+
     teacher = ParamScripted("teacher", teacher_script)
     task = ParamScripted("task", lambda m, p: task_script(book)(m))
-    setup = setup_for(srun.steer, CachedModel(task, store), CachedModel(teacher, store), executor)
-    out = tj.run_sft(store, srun, runner.Progress(srun.total, srun.done), setup)
-    return srun, out, teacher, task
+    models = Models(CachedModel(task, store), [CachedModel(teacher, store)], executor=executor)
+    out = tj.synthesize_sft(store, cfg, name, models=models, on_open=on_open)
+    return out.run, out, teacher, task

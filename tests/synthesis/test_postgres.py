@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codesteer_cli.runs.lifecycle import open_run
 from codesteer_cli.sandbox.executor import Executor, Limits
 from codesteer_cli.store.db import Store
 from codesteer_cli.synthesis import trajectories as tj
@@ -25,5 +26,5 @@ def test_synthesis_on_postgres(pg_url: str, tmp_path: Path) -> None:  # noqa: F8
     assert res.sft.examples == 2 * 8 - 2 and res.dpo.rows == 2  # type: ignore[union-attr]
     st = synthesis_stats(store)
     assert sum(x.trajectories for x in st.sft) == 6 and st.dpo[0].pairs_kept == 2
-    again = tj.open_sft(store, tj.SftConfig("a:b", "a:b"), resume="pg-sft")
+    again = open_run(store, tj.SftConfig(teacher="a:b", task_model="a:b"), resume="pg-sft")
     assert again.resumed and not again.todo and again.done == 9

@@ -5,12 +5,15 @@ with the final two turns weighted 2, and a re-run served from the response cache
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from codesteer_cli.errors import UserError
+from codesteer_cli.runs.lifecycle import open_run
+from codesteer_cli.runs.samples import check_tasks
 from codesteer_cli.sandbox.executor import Executor, Limits
 from codesteer_cli.steering import runner
 from codesteer_cli.store import repo
@@ -42,14 +45,15 @@ def test_trajectories_become_codesteer_style_examples(store: Store, executor: Ex
     assert out.failed == 0 and out.finished == 9, out.results
     with store.read() as s:
         eps = s.exec(
-            select(EpisodeRow, SampleRow).join(SampleRow).where(EpisodeRow.run_id == srun.run.id)
+            select(EpisodeRow, SampleRow).join(SampleRow).where(EpisodeRow.run_id == srun.row.id)
         ).all()
         exs = s.exec(select(SFTExampleRow).order_by(SFTExampleRow.id)).all()
     # train samples only, the test-stored clash excluded, generated from seeds 1..3
     assert {smp.split for _, smp in eps} == {"train"}
     assert clash.content_hash not in {smp.content_hash for _, smp in eps}
     assert sorted({smp.seed for _, smp in eps}) == [1, 2, 3]
-    assert srun.run.kind == "synthesize-sft" and srun.run.config["split"] == "train"
+    assert srun.row.kind == "synthesize-sft" and srun.row.config["teacher"] == "scripted:teacher"
+    assert srun.row.config["variants"] == ["free", "text_to_code", "more_code"]
     # one episode per sample x variant; the variant is the repeat
     assert sorted((e.sample_id, e.repeat) for e, _ in eps) == sorted(
         (sid, r) for sid in {e.sample_id for e, _ in eps} for r in range(3)
@@ -82,7 +86,7 @@ def test_trajectories_become_codesteer_style_examples(store: Store, executor: Ex
     )
     assert [w for _, _, w in weights] in ([2, 2], [1, 2, 2])
     # rebuilding is idempotent
-    assert tj.build_examples(store, srun.run.id) == len(exs)  # type: ignore[arg-type]
+    assert tj.build_examples(store, srun.row.id) == len(exs)  # type: ignore[arg-type]
     with store.read() as s:
         assert len(s.exec(select(SFTExampleRow)).all()) == len(exs)
 
@@ -94,32 +98,34 @@ def test_rerunning_a_finished_synthesis_makes_no_model_call(
     srun, _, teacher, task = synthesize(store, executor, book, name="s1")
     calls = len(teacher.requests) + len(task.requests)
     assert calls > 0
-    again = tj.open_sft(store, tj.SftConfig("scripted:teacher", "scripted:task"), resume="s1")
+    again = open_run(
+        store, tj.SftConfig(teacher="scripted:teacher", task_model="scripted:task"), resume="s1"
+    )
     assert again.resumed and not again.todo and again.done == 9
     # a new run over the same samples: every call comes from the response cache
     srun2, out2, teacher2, task2 = synthesize(store, executor, book)
-    assert srun2.run.id != srun.run.id and out2.finished == 9
+    assert srun2.row.id != srun.row.id and out2.finished == 9
     assert len(teacher2.requests) + len(task2.requests) == 0
     with store.read() as s:
-        n1 = len(s.exec(select(SFTExampleRow).where(SFTExampleRow.run_id == srun.run.id)).all())
-        n2 = len(s.exec(select(SFTExampleRow).where(SFTExampleRow.run_id == srun2.run.id)).all())
+        n1 = len(s.exec(select(SFTExampleRow).where(SFTExampleRow.run_id == srun.row.id)).all())
+        n2 = len(s.exec(select(SFTExampleRow).where(SFTExampleRow.run_id == srun2.row.id)).all())
     assert n1 == n2 == 3 * (2 + 3 + 3)
 
 
 def test_unseen_tasks_and_unknown_variants_are_refused(store: Store) -> None:
     with pytest.raises(UserError, match="number_multiply is an unseen task"):
-        tj.check_tasks("number_multiply", allow_unseen=False)
-    assert [t.id for t in tj.check_tasks("number_multiply", allow_unseen=True)] == [
+        check_tasks("number_multiply", allow_unseen=False)
+    assert [t.id for t in check_tasks("number_multiply", allow_unseen=True)] == [
         "number_multiply"
     ]
-    bad = tj.SftConfig("a:b", "a:b", tasks="gsm_hard", variants=("free", "bogus"))
-    with pytest.raises(UserError, match="unknown variant 'bogus'"):
+    bad = tj.SftConfig(teacher="a:b", task_model="a:b", tasks="gsm_hard", variants=("free", "x"))
+    with pytest.raises(UserError, match="unknown variant 'x'"):
         bad.validate()
     steer = runner.SteerConfig(method="codesteer", tasks="gsm_hard", limit=1)
-    run, _, _ = runner.open_run(store, steer, "steer-run", None)
-    cfg = tj.SftConfig("a:b", "a:b", tasks="gsm_hard", per_task=1)
+    open_run(store, steer, "steer-run")
+    cfg = tj.SftConfig(teacher="a:b", task_model="a:b", tasks="gsm_hard", per_task=1)
     with pytest.raises(UserError, match="is a steer run"):
-        tj.open_sft(store, cfg, resume="steer-run")
+        tj.synthesize_sft(store, cfg, resume="steer-run")
 
 
 class _NoRecorder:
@@ -139,9 +145,9 @@ def test_examples_are_what_the_codesteer_method_shows_its_guide(
 ) -> None:
     """Replaying a kept trajectory's guidances with `--method codesteer` sends the guide
     exactly the example prompts (no teacher prompt, the same choice and round prompts)."""
-    from codesteer_cli.steering.episode import Episode
+    from codesteer_cli.steering.episode import Episode, Models
     from codesteer_cli.steering.methods import METHODS
-    from tests.synthesis.helpers import ParamScripted, setup_for, task_script
+    from tests.synthesis.helpers import ParamScripted, task_script
 
     book = AnswerBook()
     srun, *_ = synthesize(store, executor, book)
@@ -152,7 +158,7 @@ def test_examples_are_what_the_codesteer_method_shows_its_guide(
     mine = sorted((x for x in exs if x.episode_id == ep.id), key=lambda x: x.turn)
     guide = ParamScripted("replay", lambda m, p: PLANS["text_to_code"][len(m) // 2])
     task = ParamScripted("task", lambda m, p: task_script(book)(m))
-    setup = setup_for(srun.steer, task, guide, executor)
+    setup = Models(task, [guide], executor=executor).setup(srun.cfg.episode, threading.Event())
     episode = Episode(setup, TASK, repo.row_to_sample(smp), _NoRecorder(), ep.repeat)  # type: ignore[arg-type]
     out = METHODS["codesteer"](episode)
     assert out.stop_reason == "return" and out.rounds == 2
