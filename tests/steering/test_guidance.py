@@ -27,6 +27,20 @@ def test_keywords_and_free_guidance(reply: str, kind: str) -> None:
     assert parse_guidance(reply).kind == kind
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Write code that searches all permutations and prints the answer as <<<answer>>>.",
+        "Explain each step in words, then give the final count. Do not provide any code.",
+        "The code is fine but check the edge case, then return the answer.",
+        "Return the list <<<[1, 2]>>> only after checking it with code",
+    ],
+)
+def test_free_guidance_reaches_the_task_model_intact(reply: str) -> None:
+    g = parse_guidance(reply)
+    assert g.kind == "free" and g.text == reply
+
+
 def test_free_guidance_keeps_the_span_text() -> None:
     g = parse_guidance("Thoughts.\n<<<Enumerate all orders with itertools.>>>")
     assert g.kind == "free" and g.text == "Enumerate all orders with itertools."
