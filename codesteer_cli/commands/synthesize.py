@@ -72,7 +72,9 @@ def sft(
         typer.Option(
             "--teacher",
             "-g",
-            help=f"The teacher guide (symbolic_agent; required). {o.MODEL_HELP}",
+            help="The teacher (required): `search` explores the guide's actions with the task "
+            "model and keeps what the verifier accepts (no large model needed), or a model "
+            f"that guides with the teacher prompt (symbolic_agent). {o.MODEL_HELP}",
             show_default=False,
         ),
     ] = None,
@@ -92,13 +94,28 @@ def sft(
     ] = "free,text_to_code,more_code",
     allow_unseen: AllowUnseen = False,
     max_guidance_turns: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--max-guidance-turns",
             help="Keep trajectories with at most this many guide turns (the run's round "
-            "limit is set so that none has more).",
+            "limit is set so that none has more). Default 5; 2 with --teacher search.",
+            show_default=False,
         ),
-    ] = 5,
+    ] = None,
+    keep: Annotated[
+        int,
+        typer.Option(
+            "--keep", help="--teacher search: correct trajectories kept per sample, shortest first."
+        ),
+    ] = 1,
+    actions: Annotated[
+        str,
+        typer.Option(
+            "--actions",
+            help="--teacher search: the guide actions explored (code, text, return, "
+            "terminate, fix, thorough).",
+        ),
+    ] = "code,text,return,terminate,fix,thorough",
     checker_model: o.CheckerModel = None,
     prompts: o.Prompts = "default",
     no_symbolic_checker: o.NoSymbolic = False,
@@ -121,10 +138,45 @@ def sft(
 ) -> None:
     """Teacher trajectories on training samples → SFT examples (correct ones only)."""
     from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings, check_int
-    from codesteer_cli.synthesis.trajectories import SFT, SftConfig, synthesize_sft
 
     _require(resume, ("--teacher", teacher), ("--task-model", task_model))
-    check_int("--max-guidance-turns", max_guidance_turns, 1, 101)
+    search = teacher == "search"
+    turns = max_guidance_turns if max_guidance_turns is not None else (2 if search else 5)
+    check_int("--max-guidance-turns", turns, 1, 101)
+    episode = EpisodeSettings(
+        prompts=prompts,
+        max_rounds=turns - 1,
+        symbolic_checker=not no_symbolic_checker,
+        self_check=not no_self_check,
+        task_max_tokens=max_tokens,
+        guide_max_tokens=guide_max_tokens,
+        checker_max_tokens=checker_max_tokens,
+        checker_attempts=checker_attempts,
+        temperature=task_temperature,
+        guide_temperature=teacher_temperature,
+        seed=seed,
+        code_timeout_s=code_timeout,
+    )
+    execution = ExecutionSettings(concurrency, max_cost, not no_cache)
+    if search or (resume and _kind_of(resume) == "synthesize-search"):
+        from codesteer_cli.synthesis.search import SEARCH, SearchConfig, synthesize_search
+
+        cfg: Any = SearchConfig(
+            task_model=task_model or "",
+            checker_model=checker_model,
+            tasks=tasks,
+            per_task=per_task,
+            complexity=complexity,
+            actions=tuple(_split(actions)),
+            keep=keep,
+            allow_unseen=allow_unseen,
+            episode=episode,
+            execution=execution,
+        )
+        _play(synthesize_search, SEARCH, cfg, name, resume, "sft", "trees", _dpo_line)
+        return
+    from codesteer_cli.synthesis.trajectories import SFT, SftConfig, synthesize_sft
+
     cfg = SftConfig(
         teacher=teacher or "",
         task_model=task_model or "",
@@ -134,23 +186,19 @@ def sft(
         complexity=complexity,
         variants=tuple(_split(variants)),
         allow_unseen=allow_unseen,
-        episode=EpisodeSettings(
-            prompts=prompts,
-            max_rounds=max_guidance_turns - 1,
-            symbolic_checker=not no_symbolic_checker,
-            self_check=not no_self_check,
-            task_max_tokens=max_tokens,
-            guide_max_tokens=guide_max_tokens,
-            checker_max_tokens=checker_max_tokens,
-            checker_attempts=checker_attempts,
-            temperature=task_temperature,
-            guide_temperature=teacher_temperature,
-            seed=seed,
-            code_timeout_s=code_timeout,
-        ),
-        execution=ExecutionSettings(concurrency, max_cost, not no_cache),
+        episode=episode,
+        execution=execution,
     )
     _play(synthesize_sft, SFT, cfg, name, resume, "sft", "episodes", _sft_line)
+
+
+def _kind_of(ref: str) -> str | None:
+    """The kind of a stored run (to resume a search run with `synthesize sft`)."""
+    from codesteer_cli.context import get_store
+    from codesteer_cli.store import repo
+
+    row = repo.get_run(get_store(), ref)
+    return row.kind if row is not None else None
 
 
 def _sft_line(st: LiveStats) -> str:

@@ -58,15 +58,16 @@ def finish_tree(
     store: Store,
     episode_id: int,
     scores: dict[int, float],
-    pairs: Sequence[DPOPairRow],
+    rows: Sequence[DPOPairRow | SFTExampleRow],
     **episode: Any,
 ) -> None:
-    """Node scores, pairing decisions and the episode's end, in one transaction (a kill
-    before it commits leaves the tree to be regrown)."""
+    """Node scores, pairing decisions (and any SFT examples the tree gives) and the
+    episode's end, in one transaction (a kill before it commits leaves the tree to be
+    regrown)."""
     with store.session() as s:
         for node_id, score in scores.items():
             s.execute(update(DPONodeRow).where(col(DPONodeRow.id) == node_id).values(score=score))
-        s.add_all(pairs)
+        s.add_all(rows)
         s.execute(update(EpisodeRow).where(col(EpisodeRow.id) == episode_id).values(**episode))
 
 

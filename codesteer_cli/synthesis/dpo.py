@@ -169,8 +169,11 @@ class TreeItem:
 
     def _children(self, node: Node) -> list[Job]:
         n = self.g.cfg.branches if self._branching(node) else 1
-        self.pending += n
-        return [Job(self, self._expand, (node, k)) for k in range(n)]
+        return self._jobs(node, range(n))
+
+    def _jobs(self, node: Node, ks: Sequence[int]) -> list[Job]:
+        self.pending += len(ks)
+        return [Job(self, self._expand, (node, k)) for k in ks]
 
     # --- the pool's protocol --------------------------------------------------------
     def start(self) -> Sequence[Job]:
@@ -207,40 +210,41 @@ class TreeItem:
         return [], self._fail(f"{type(exc).__name__}: {exc}"[:2000])
 
     # --- one node (in a worker) -------------------------------------------------------
-    def _expand(self, parent: Node, k: int) -> Node:
-        """Child k of `parent`: sample a guidance, continue the episode with it."""
-        from codesteer_cli.steering.episode import score_answer
-        from codesteer_cli.steering.guidance import parse_guidance
-        from codesteer_cli.steering.methods import guided_step
-
+    def _guidance(self, parent: Node, k: int, rec: _NodeRecorder, repeat: int) -> Node:
+        """Child k's guidance: sampled from a guide (branching levels spread over the
+        guides; deeper, the parent's guide continues alone)."""
         cfg, guides = self.g.cfg, self.g.models.guides
         assert parent.state is not None
-        path = (*parent.path, k)
         branching = self._branching(parent)
         gi = k % len(guides) if branching or parent.guide_index is None else parent.guide_index
         temperature = cfg.temperature if branching else cfg.rollout_temperature
         guide = guides[gi]
-        rep = path_repeat(path, cfg.branches)
-        rec = _NodeRecorder(self.rec, ".".join(map(str, path)))
         st = parent.state
-        comp = self._episode(rec, rep).call(
+        comp = self._episode(rec, repeat).call(
             "guide", guide, st.guide_msgs, st.round, cfg.episode.guide_max_tokens, temperature
         )
-        child_state = st.fork()
-        task_rep = rep if cfg.episode.temperature > 0 else 0
-        guided_step(self._episode(rec, task_rep), child_state, comp.text)
-        node = Node(
-            path=path,
-            parent=parent,
-            guidance=comp.text,
-            kind=parse_guidance(comp.text).kind,
-            guide_index=gi,
-            guide_model=guide.spec,
-            temperature=temperature,
-            prompt=list(st.guide_msgs),
-            state=child_state,
-            rounds=child_state.round,
+        return Node(
+            guidance=comp.text, guide_index=gi, guide_model=guide.spec, temperature=temperature
         )
+
+    def _expand(self, parent: Node, k: int) -> Node:
+        """Child k of `parent`: a guidance, and the episode continued with it."""
+        from codesteer_cli.steering.episode import score_answer
+        from codesteer_cli.steering.guidance import parse_guidance
+        from codesteer_cli.steering.methods import guided_step
+
+        assert parent.state is not None
+        path = (*parent.path, k)
+        rep = path_repeat(path, self.branches)
+        rec = _NodeRecorder(self.rec, ".".join(map(str, path)))
+        st = parent.state
+        node = self._guidance(parent, k, rec, rep)
+        child_state = st.fork()
+        task_rep = rep if self.g.cfg.episode.temperature > 0 else 0
+        guided_step(self._episode(rec, task_rep), child_state, node.guidance or "")
+        node.path, node.parent, node.prompt = path, parent, list(st.guide_msgs)
+        node.kind = parse_guidance(node.guidance or "").kind
+        node.state, node.rounds = child_state, child_state.round
         out = child_state.outcome
         if out is not None:
             sc = score_answer(self.task, self.sample, out.final)
@@ -249,8 +253,16 @@ class TreeItem:
             node.final_answer = out.final.text
             node.extra["passed_by"] = sc.passed_by
             node.state = None  # a leaf's state is not needed any more
+        elif child_state.last is not None:
+            sc = score_answer(self.task, self.sample, child_state.last)
+            node.extra["answer_correct"] = sc.score >= 1.0
         node.extra.update({"turns": rec.turn_ids, "modes": child_state.modes, "repeat": rep})
         return node
+
+    @property
+    def branches(self) -> int:
+        """The base of the path numbering (children per node at most)."""
+        return self.g.cfg.branches
 
     # --- storing ------------------------------------------------------------------------
     def _insert(self, node: Node) -> None:
@@ -314,8 +326,9 @@ class TreeItem:
             self.g.store,
             self.episode_id,
             {n.db_id: n.score for n in nodes if n.db_id is not None and n.score is not None},
-            pairs,
+            [*pairs, *self._more_rows()],
             status="finished",
+            score=max((n.answer_score or 0.0 for n in leaves), default=0.0),
             rounds=max((n.rounds for n in leaves), default=0),
             stop_reason="tree",
             extra={**self.rec.tally.to_extra(), "tree": {**counts, "root_score": self.root.score}},
@@ -325,6 +338,11 @@ class TreeItem:
         res = self._result("finished")
         res.counts = counts
         return res
+
+    def _more_rows(self) -> list[Any]:
+        """Rows stored with the scored tree besides its pairs (the search teacher's SFT
+        examples)."""
+        return []
 
     def _result(self, status: str) -> ItemResult:
         t = self.rec.tally

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 FORMATS = ("trl",)
 SFT_KIND = "synthesize-sft"
 DPO_KIND = "synthesize-dpo"
+SEARCH_KIND = "synthesize-search"  # gives both SFT examples and DPO pairs
+SFT_KINDS = (SFT_KIND, SEARCH_KIND)
+DPO_KINDS = (DPO_KIND, SEARCH_KIND)
 
 
 def val_path(path: Path) -> Path:
@@ -72,7 +75,7 @@ def select_runs(store: Store, refs: Sequence[str] | None, kinds: Sequence[str]) 
             run = repo.get_run(store, ref)
             if run is None:
                 raise UserError(f"no run named or numbered {ref!r} (see codesteer runs list)")
-            if run.kind not in (SFT_KIND, DPO_KIND):
+            if run.kind not in (SFT_KIND, DPO_KIND, SEARCH_KIND):
                 raise UserError(f"run {run.name!r} is a {run.kind} run, not a synthesis run")
             out.append(run)
         return [r for r in out if r.kind in kinds]
@@ -191,16 +194,17 @@ def export(
             raise UserError(f"{p} is a folder; give a file name such as {p / 'data.jsonl'}")
     if sft is not None and dpo is not None and sft.resolve() == dpo.resolve():
         raise UserError("--sft and --dpo must be different files")
-    chosen = select_runs(store, runs, [k for k, p in ((SFT_KIND, sft), (DPO_KIND, dpo)) if p])
+    wanted = [*(SFT_KINDS if sft else ()), *(DPO_KINDS if dpo else ())]
+    chosen = select_runs(store, runs, wanted)
     res = ExportResult(runs=[r.name for r in chosen])
-    s_rows, s_dup = sft_rows(store, [r.id for r in chosen if r.kind == SFT_KIND])  # type: ignore[misc]
-    d_rows, d_dup = dpo_rows(store, [r.id for r in chosen if r.kind == DPO_KIND])  # type: ignore[misc]
-    for path, rows, kind, what in (
-        (sft, s_rows, SFT_KIND, "SFT examples (no correct trajectory was kept)"),
-        (dpo, d_rows, DPO_KIND, "DPO pairs (every sibling pair was rejected)"),
+    s_rows, s_dup = sft_rows(store, [r.id for r in chosen if r.kind in SFT_KINDS])  # type: ignore[misc]
+    d_rows, d_dup = dpo_rows(store, [r.id for r in chosen if r.kind in DPO_KINDS])  # type: ignore[misc]
+    for path, rows, kinds, kind, what in (
+        (sft, s_rows, SFT_KINDS, SFT_KIND, "SFT examples (no correct trajectory was kept)"),
+        (dpo, d_rows, DPO_KINDS, DPO_KIND, "DPO pairs (every sibling pair was rejected)"),
     ):
         if path is not None and not rows:
-            if not any(r.kind == kind for r in chosen):
+            if not any(r.kind in kinds for r in chosen):
                 which = "sft" if kind == SFT_KIND else "dpo"
                 raise UserError(f"no {kind} runs to export (codesteer synthesize {which})")
             raise UserError(f"no {what}; see codesteer synthesize stats")

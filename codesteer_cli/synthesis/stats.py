@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from codesteer_cli.store import synthesis
 from codesteer_cli.store.figures import RunCosts, run_costs
 from codesteer_cli.store.models import RunRow
-from codesteer_cli.synthesis.export import DPO_KIND, SFT_KIND, select_runs
+from codesteer_cli.synthesis.export import (
+    DPO_KIND,
+    DPO_KINDS,
+    SEARCH_KIND,
+    SFT_KIND,
+    SFT_KINDS,
+    select_runs,
+)
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
@@ -70,6 +77,8 @@ class Stats:
 
 
 def _variants(run: RunRow) -> list[str]:
+    if run.kind == SEARCH_KIND:
+        return ["search"]
     return list((run.config or {}).get("variants") or ["free"])
 
 
@@ -138,9 +147,9 @@ def dpo_stats(store: Store, runs: list[RunRow]) -> list[DpoLine]:
 
 def synthesis_stats(store: Store, refs: Sequence[str] | None = None) -> Stats:
     """Stats of the named synthesis runs, or of all of them."""
-    runs = select_runs(store, refs, (SFT_KIND, DPO_KIND))
+    runs = select_runs(store, refs, (SFT_KIND, DPO_KIND, SEARCH_KIND))
     return Stats(
-        sft_stats(store, [r for r in runs if r.kind == SFT_KIND]),
-        dpo_stats(store, [r for r in runs if r.kind == DPO_KIND]),
+        sft_stats(store, [r for r in runs if r.kind in SFT_KINDS]),
+        dpo_stats(store, [r for r in runs if r.kind in DPO_KINDS]),
         run_costs(store, runs),
     )
