@@ -40,8 +40,9 @@ def _search(store: Store, executor: Executor, book: AnswerBook, **kw):  # type: 
         **kw,
     )
     task = ParamScripted("task", lambda m, p: task_script(book)(m))
+    models = Models(task, executor=executor)
     out = search.synthesize_search(
-        store, cfg, "search", models=Models(task, executor=executor), on_open=lambda r: book.load(store)
+        store, cfg, "search", models=models, on_open=lambda r: book.load(store)
     )
     return out, task
 
@@ -137,10 +138,13 @@ def test_failed_code_is_offered_a_fix(store: Store, executor: Executor) -> None:
 def test_bad_actions_are_refused() -> None:
     from codesteer_cli.errors import UserError
 
+    def cfg(*actions: str) -> search.SearchConfig:
+        return search.SearchConfig(task_model="a:b", tasks="gsm_hard", actions=actions)
+
     with pytest.raises(UserError, match="unknown action 'dance'"):
-        search.SearchConfig(task_model="a:b", tasks="gsm_hard", actions=("code", "dance")).validate()
+        cfg("code", "dance").validate()
     with pytest.raises(UserError, match="must include 'text'"):
-        search.SearchConfig(task_model="a:b", tasks="gsm_hard", actions=("code", "return")).validate()
+        cfg("code", "return").validate()
 
 
 def test_search_from_the_command_line(tmp_path: Path) -> None:
