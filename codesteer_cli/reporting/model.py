@@ -25,6 +25,7 @@ from codesteer_cli.reporting.queries import (
     Cell,
     RunInfo,
     aggregate,
+    guide_replies,
     sample_success,
 )
 from codesteer_cli.reporting.stats import SCOPES, Diff, Normalized, normalized_scores
@@ -168,6 +169,8 @@ class Report:
     averages: dict[str, dict[str, dict[str, Any]]]  # method -> scope -> metrics
     diffs: list[DiffReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # run method -> "seen, first turn" / "unseen, later turns" ... -> guidance kind -> count
+    guide_choices: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     @property
     def runs(self) -> list[Method]:
@@ -216,6 +219,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "by": self.by,
+            "guide_choices": self.guide_choices,
             "methods": [m.info() for m in self.methods],
             "normalized_over": [m.key for m in self.methods],
             "tasks": self.tasks,
@@ -252,6 +256,28 @@ def _task_order(tasks: Iterable[str]) -> list[str]:
             t,
         ),
     )
+
+
+def guide_choices(
+    store: Store, runs: Sequence[Method], split_of: dict[str, str]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """How often each run's guide chose Code, Text, Return, ... on seen and unseen tasks,
+    at the first guide turn and the later ones (read as the engine read them)."""
+    from codesteer_cli.steering.guidance import parse_guidance
+    from codesteer_cli.steering.prompts import PROMPT_SETS
+
+    by_id = {m.run.id: m for m in runs if m.run is not None}
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for run_id, task, rnd, reply in guide_replies(store, list(by_id)):
+        m = by_id[run_id]
+        assert m.run is not None
+        prompts = PROMPT_SETS.get(str(m.run.config.get("prompts") or "default"))
+        options = prompts.options_for(rnd) if prompts is not None else None
+        kind = parse_guidance(reply, options).kind
+        scope = f"{split_of.get(task, '?')}, {'first turn' if rnd == 0 else 'later turns'}"
+        counts = out.setdefault(m.key, {}).setdefault(scope, {})
+        counts[kind] = counts.get(kind, 0) + 1
+    return out
 
 
 def build_report(
@@ -405,6 +431,7 @@ def build_report(
         notes=notes,
     )
     if store is not None:
+        report.guide_choices = guide_choices(store, report.runs, split_of)
         keys = {m.run.id: m.key for m in methods if m.run is not None}
         for a, b in diffs:
             if a.id in keys and b.id in keys:

@@ -332,3 +332,26 @@ def sample_success(store: Store, run_id: int) -> dict[int, tuple[str, float]]:
     )
     with store.read() as s:
         return {sid: (task, float(v)) for sid, task, v in s.connection().execute(q)}
+
+
+def guide_replies(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, int, str]]:
+    """(run id, task, round, reply) of every guide turn of finished episodes."""
+    from sqlalchemy import select
+
+    from codesteer_cli.store.models import EpisodeRow, SampleRow, TurnRow
+
+    ep = EpisodeRow.__table__.c  # type: ignore[attr-defined]
+    sm = SampleRow.__table__.c  # type: ignore[attr-defined]
+    tu = TurnRow.__table__.c  # type: ignore[attr-defined]
+    q = (
+        select(ep.run_id, sm.task, tu.round, tu.response)
+        .select_from(
+            EpisodeRow.__table__.join(SampleRow.__table__, sm.id == ep.sample_id).join(  # type: ignore[attr-defined]
+                TurnRow.__table__,
+                tu.episode_id == ep.id,  # type: ignore[attr-defined]
+            )
+        )
+        .where(ep.run_id.in_(list(run_ids)), ep.status == "finished", tu.role == "guide")
+    )
+    with store.read() as s:
+        return [(r, t, int(rd), resp or "") for r, t, rd, resp in s.connection().execute(q)]

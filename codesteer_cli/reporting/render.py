@@ -58,7 +58,33 @@ def table_specs(report: Report) -> list[TableSpec]:
     if report.runs:
         specs.append(_cost_spec(report))
     specs.extend(_diff_spec(report, d) for d in report.diffs)
+    if report.guide_choices:
+        specs.append(_guide_spec(report))
     return specs
+
+
+GUIDE_KINDS = ("code", "text", "return", "terminate", "free")
+
+
+def _guide_spec(report: Report) -> TableSpec:
+    spec = TableSpec(
+        title="Guide decisions (guide turns of finished episodes)",
+        columns=["run", "tasks, turn", *GUIDE_KINDS, "n"],
+        rows=[],
+        right=[False, False] + [True] * (len(GUIDE_KINDS) + 1),
+    )
+    for key, scopes in report.guide_choices.items():
+        for scope in sorted(scopes):
+            counts = scopes[scope]
+            n = sum(counts.values())
+            cells = [f"{100 * counts.get(k, 0) / n:.0f}%" for k in GUIDE_KINDS]
+            spec.rows.append([key, scope, *cells, str(n)])
+        spec.sections.add(len(spec.rows) - 1)
+    spec.caption = (
+        "share of guide replies read as each kind: code/text = solve that way; return = the "
+        "answer is final; free = specific guidance passed on as written"
+    )
+    return spec
 
 
 def _success_spec(report: Report) -> TableSpec:

@@ -165,8 +165,6 @@ def open_run(
 
 def _create(store: Store, cfg: RunConfig, name: str | None) -> RunRow | None:
     """A new run holding its lease, or None when `name` is taken (to be continued)."""
-    from sqlalchemy.exc import IntegrityError
-
     from codesteer_cli.models.pricing import PRICE_TABLE_DATE
     from codesteer_cli.steering.prompts import get_prompts
 
@@ -183,9 +181,7 @@ def _create(store: Store, cfg: RunConfig, name: str | None) -> RunRow | None:
             price_table_date=PRICE_TABLE_DATE,
             **leases.new_lease(),
         )
-    except IntegrityError:  # another process created it a moment ago
-        if name is None:
-            raise
+    except repo.NameTaken:  # another process created it a moment ago
         return None
 
 
@@ -240,6 +236,9 @@ def run(
                 result.results, result.stopped_reason = pool.results, pool.stopped_reason
         except KeyboardInterrupt:
             result.interrupted, result.stopped_reason = True, "interrupted"
+        except Exception as exc:  # a bug: the run is marked, then the error goes up
+            repo.finish_run(store, opened.id, status="failed", error=repr(exc)[:2000])
+            raise
         result.counts = episodes.status_counts(store, opened.id)
         result.status = "stopped" if result.left or result.interrupted else "finished"
         summary = None

@@ -127,6 +127,10 @@ def has_original_samples(store: Store, task: str) -> bool:
         return s.exec(q.limit(1)).first() is not None
 
 
+class NameTaken(Exception):
+    """Another run has this name (created a moment ago by another process)."""
+
+
 def new_run_name(kind: str) -> str:
     return f"{kind}-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
@@ -135,7 +139,8 @@ def create_run(
     store: Store, kind: str, config: dict[str, Any], name: str | None = None, **fields: Any
 ) -> RunRow:
     """A new run; without `name`, a fresh `kind-date-time-hex` one (drawn again in the
-    rare case that a run started in the same second drew the same suffix)."""
+    rare case that a run started in the same second drew the same suffix). A taken
+    `name` raises `NameTaken`."""
     from sqlalchemy.exc import IntegrityError
 
     from codesteer_cli.version import code_version
@@ -157,7 +162,9 @@ def create_run(
             return run
         except IntegrityError:
             attempts += 1
-            if name is not None or attempts == 5:
+            if name is not None:
+                raise NameTaken(name) from None
+            if attempts == 5:
                 raise
 
 

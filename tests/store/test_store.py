@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from codesteer_cli.errors import UserError
@@ -119,5 +118,5 @@ def test_a_drawn_run_name_that_is_taken_is_drawn_again(
     monkeypatch.setattr(repo, "new_run_name", lambda kind: next(drawn))
     assert repo.create_run(store, "test", {}).name == "test-same"
     assert repo.create_run(store, "test", {}).name == "test-other"
-    with pytest.raises(IntegrityError):  # a name the caller chose is never changed
+    with pytest.raises(repo.NameTaken):  # a name the caller chose is never changed
         repo.create_run(store, "test", {}, name="test-same")
