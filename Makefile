@@ -53,3 +53,19 @@ test: $(VENV)/.test lint
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache
+
+# The GPU check (issue 21; benchmarks/README.md, "GPU check"). `gpu-wheels` packs what a
+# CUDA machine without a registry lacks (wheels + the SmolLM2 tokenizer, ~40 MiB) into
+# $(GPU_CARRY)/bundle.tar.xz; carry that folder there and run `bash benchmarks/gpu_check.sh`.
+GPU_CARRY ?= benchmarks/gpu-carry
+GPU_PYTHON ?= 3.12
+.PHONY: gpu-wheels gpu-check gpu-check-dry
+
+gpu-wheels: $(VENV)/.base
+	$(PY) benchmarks/gpu_check.py prepare --carry $(GPU_CARRY) --python-version $(GPU_PYTHON)
+
+gpu-check:
+	bash benchmarks/gpu_check.sh --bundle $(GPU_CARRY)/bundle.tar.xz
+
+gpu-check-dry: $(VENV)/.base
+	PYTHON=$(PY) bash benchmarks/gpu_check.sh --dry-run --bundle $(GPU_CARRY)/bundle.tar.xz
