@@ -1,11 +1,14 @@
-"""Running model-written code safely."""
+"""Running model-written code safely (see isolation.py for the modes)."""
 
-from codesteer_cli.sandbox.executor import (
-    ExecResult,
-    Executor,
-    Limits,
-    default_executor,
-    detect_isolation,
-)
+from codesteer_cli.sandbox.executor import ExecResult, Executor, Limits, default_executor
+from codesteer_cli.sandbox.isolation import MODES, Isolation, choose_isolation
 
-__all__ = ["ExecResult", "Executor", "Limits", "default_executor", "detect_isolation"]
+__all__ = [
+    "MODES",
+    "ExecResult",
+    "Executor",
+    "Isolation",
+    "Limits",
+    "choose_isolation",
+    "default_executor",
+]

@@ -1,13 +1,10 @@
-"""Run model-written Python in a fresh directory with limits, and isolation where possible.
+"""Run model-written Python with limits, in the strongest safe isolation available.
 
-Isolation modes, strongest first (detected once per process):
-- ``bwrap``: bubblewrap namespaces: no network, read-only file system except the run's
-  own directory, private /tmp, own PID namespace (nothing outlives the run), home
-  folders hidden. As root, the code itself runs as an unprivileged per-slot uid.
-- ``unshare``: util-linux ``unshare`` network namespace: no network; files as the host.
-- ``rlimits``: a plain subprocess with resource limits and process-group cleanup.
-Every mode applies the same limits: wall time, CPU time, address space, file size, open
-files, processes, and capped output capture.
+See ``isolation`` for the modes and what each enforces, ``view`` for the file system the
+code sees, ``cgroups`` for run-wide limits. In every mode the same launcher
+(``_launcher``) starts the program, so exit statuses mean the same everywhere:
+``exit_status`` is what the program gave (``sys.exit(153)`` is 153), and ``signal`` is
+set only when a signal really ended it (then ``exit_status`` is minus its number).
 """
 
 from __future__ import annotations
@@ -15,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import marshal
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -23,15 +22,26 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from codesteer_cli.sandbox import cgroups
+from codesteer_cli.sandbox.isolation import MODES, Isolation, choose_isolation
+from codesteer_cli.sandbox.view import INSIDE_UID, WORKDIR, plan, python_view
+
 log = logging.getLogger("codesteer.sandbox")
 
-MODES = ("bwrap", "unshare", "rlimits")
-_INSIDE = "/tmp/work"  # the run's directory as the code sees it under bwrap
-_SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
+__all__ = ["MODES", "ExecResult", "Executor", "Limits", "default_executor", "execute"]
+
+_HERE = Path(__file__).parent
+_UID_BASE = 200_000  # root: run i of process p runs as uid _UID_BASE + (p % 2000) * 256 + i
+_EXTRA_PIDS = 4  # the sandbox's own processes (setup, bwrap, launcher)
+
+
+@functools.cache
+def _source(name: str) -> str:
+    return (_HERE / name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -40,10 +50,12 @@ class Limits:
 
     wall_s: float = 30.0
     cpu_s: int | None = None  # default: wall time rounded up
-    memory_mb: int = 2048  # address space
+    memory_mb: int = 2048  # per process (address space), and for the whole run (cgroup)
     file_mb: int = 64  # largest file the code may write
+    disk_mb: int = 256  # the run folder and /tmp together (a tmpfs)
+    shm_mb: int = 64  # /dev/shm (a tmpfs)
     open_files: int = 256
-    processes: int = 64
+    processes: int = 64  # per run (threads count too)
     output_bytes: int = 20_000  # kept per stream; the rest is counted, not kept
 
 
@@ -53,7 +65,7 @@ class ExecResult:
 
     stdout: str
     stderr: str
-    exit_status: int | None
+    exit_status: int | None  # the program's exit code, or -N when signal N ended it
     timed_out: bool
     duration_s: float
     isolation: str
@@ -61,8 +73,9 @@ class ExecResult:
     stderr_truncated: bool = False
     stdout_bytes: int = 0
     stderr_bytes: int = 0
-    signal: str | None = None  # e.g. SIGKILL, SIGXFSZ when a signal ended the code
+    signal: str | None = None  # e.g. SIGKILL, only when a signal really ended the code
     error: str | None = None  # the executor itself could not run the code
+    events: tuple[str, ...] = ()  # run-wide limits hit: "oom_kill", "pids_max"
 
     @property
     def ok(self) -> bool:
@@ -73,143 +86,22 @@ class ExecResult:
         if self.timed_out:
             return "wall_time"
         by_signal = {"SIGXCPU": "cpu_time", "SIGXFSZ": "file_size"}.get(self.signal or "")
-        tail = self.stderr[-2000:]
         if by_signal:
             return by_signal
+        if "oom_kill" in self.events:
+            return "memory"
+        tail = self.stderr[-2000:]
         if "MemoryError" in tail:
             return "memory"
         if "File too large" in tail:  # Python ignores SIGXFSZ, so writes fail with EFBIG
             return "file_size"
+        if "No space left on device" in tail:
+            return "disk"
+        if "pids_max" in self.events or "Resource temporarily unavailable" in tail:
+            return "processes"
         return None
 
 
-@dataclass(frozen=True)
-class Isolation:
-    mode: str
-    reason: str
-    drop_uid: bool  # run the code as an unprivileged per-slot uid
-    masks: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
-
-
-# --- detection -------------------------------------------------------------------
-def _hidden_dirs() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Folders to hide under bwrap (homes and /tmp), with the interpreter paths inside
-    them that must stay visible (a pyenv Python under /root, a venv under /tmp)."""
-    hidden = {str(Path.home()), "/root", "/tmp"}
-    keep = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
-    keep |= {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)}
-    out = []
-    for top in sorted(d for d in hidden if os.path.isdir(d) and d != "/"):
-        inner = sorted(k for k in keep if k.startswith(top + "/"))
-        # keep only outermost paths
-        inner = [k for k in inner if not any(k.startswith(o + "/") for o in inner if o != k)]
-        out.append((top, tuple(inner)))
-    return tuple(out)
-
-
-def _probe(argv: list[str], user: int | None = None) -> bool:
-    code = "import socket\ntry:\n socket.create_connection(('1.1.1.1', 53), timeout=0.5)\n"
-    code += "except OSError:\n print('isolated')\nelse:\n print('open')"
-    try:
-        out = subprocess.run(
-            [*argv, sys.executable, "-I", "-c", code],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            env={"PATH": _SAFE_PATH},
-            user=user,
-            cwd="/",
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return out.returncode == 0 and out.stdout.strip() in ("isolated", "open")
-
-
-@functools.cache
-def detect_isolation(prefer: str = "auto") -> Isolation:
-    """The strongest isolation this machine allows (cached per process)."""
-    root = os.geteuid() == 0
-    masks = _hidden_dirs()
-    tried: list[str] = []
-    if prefer in ("auto", "bwrap"):
-        bwrap = shutil.which("bwrap")
-        if bwrap:
-            argv = _bwrap_argv(bwrap, "/", masks, uid=None)
-            drop = root and _setpriv_ok()
-            if _probe(argv + (_setpriv_argv(61000) if drop else [])):
-                return Isolation("bwrap", "bubblewrap namespaces", drop, masks)
-            tried.append("bwrap did not start (user namespaces blocked?)")
-        else:
-            tried.append("bwrap not installed (Debian: bubblewrap)")
-    if prefer in ("auto", "bwrap", "unshare"):
-        unshare = shutil.which("unshare")
-        if unshare:
-            argv = [unshare, "-n", "--"] if root else [unshare, "-rn", "--"]
-            if _probe(argv):
-                return Isolation("unshare", _why("network namespace only", tried), False)
-            tried.append("unshare -n failed")
-        else:
-            tried.append("unshare not installed")
-    drop = root and _probe([], user=61000)
-    return Isolation("rlimits", _why("resource limits only", tried), drop)
-
-
-def _why(what: str, tried: list[str]) -> str:
-    return f"{what}; {'; '.join(tried)}" if tried else f"{what} (as requested)"
-
-
-@functools.cache
-def _setpriv_ok() -> bool:
-    return shutil.which("setpriv") is not None
-
-
-def _setpriv_argv(uid: int) -> list[str]:
-    return [
-        "setpriv",
-        f"--reuid={uid}",
-        f"--regid={uid}",
-        "--clear-groups",
-        "--inh-caps=-all",
-        "--bounding-set=-all",
-        "--",
-    ]
-
-
-def _bwrap_argv(bwrap: str, workdir: str, masks, uid: int | None) -> list[str]:  # type: ignore[no-untyped-def]
-    argv = [
-        bwrap,
-        "--unshare-net",
-        "--unshare-pid",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--die-with-parent",
-        "--new-session",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-    ]
-    for top, keep in masks:
-        argv += ["--perms", "0755", "--tmpfs", top]
-        made: set[str] = set()
-        for k in keep:
-            # bwrap would create the folders between `top` and `k` as 0700, which the
-            # unprivileged uid could not traverse.
-            parts = Path(k).relative_to(top).parts[:-1]
-            for i in range(1, len(parts) + 1):
-                d = str(Path(top, *parts[:i]))
-                if d not in made:
-                    made.add(d)
-                    argv += ["--perms", "0755", "--dir", d]
-            argv += ["--ro-bind", k, k]
-    argv += ["--bind", workdir, _INSIDE, "--chdir", _INSIDE, "--"]
-    return argv
-
-
-# --- running ---------------------------------------------------------------------
 class _Capture(threading.Thread):
     """Drain a pipe, keeping the first `keep` bytes and counting the rest."""
 
@@ -233,176 +125,352 @@ class _Capture(threading.Thread):
         return bytes(self.buf).decode("utf-8", errors="replace").replace("\x00", "\\x00")
 
 
+def _env(home: str, path: str) -> dict[str, str]:
+    return {
+        "PATH": path,
+        "HOME": home,
+        "TMPDIR": "/tmp" if home == WORKDIR else home,
+        "USER": "sandbox",
+        "LOGNAME": "sandbox",
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+
+
+def _rlimits(lim: Limits) -> dict[str, tuple[int, int]]:
+    """(soft, hard) per limit. The CPU hard limit is a second above the soft one, so the
+    code gets SIGXCPU (reported as the CPU limit), not a bare SIGKILL."""
+    cpu = lim.cpu_s or int(lim.wall_s) + 1
+    same = {
+        "RLIMIT_AS": lim.memory_mb * 2**20,
+        "RLIMIT_FSIZE": lim.file_mb * 2**20,
+        "RLIMIT_NOFILE": lim.open_files,
+        "RLIMIT_NPROC": lim.processes + 1,
+        "RLIMIT_CORE": 0,
+    }
+    return {"RLIMIT_CPU": (cpu, cpu + 1)} | {k: (v, v) for k, v in same.items()}
+
+
+def _uid_for(slot: int) -> int:
+    return _UID_BASE + (os.getpid() % 2000) * 256 + slot
+
+
+def _bwrap_argv(iso: Isolation, steps: list[dict], env: dict[str, str]) -> list[str]:  # type: ignore[type-arg]
+    argv = [
+        iso.bwrap or "bwrap",
+        "--unshare-user",
+        "--disable-userns",
+        "--uid",
+        str(INSIDE_UID),
+        "--gid",
+        str(INSIDE_UID),
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup",
+        "--hostname",
+        "sandbox",
+        "--die-with-parent",
+        "--new-session",
+        "--as-pid-1",
+        "--clearenv",
+    ]
+    for k, v in env.items():
+        argv += ["--setenv", k, v]
+    for s in steps:
+        op, dest = s["op"], s["dest"]
+        if op == "bind":
+            argv += ["--ro-bind", s["src"], dest]
+        elif op == "symlink":
+            argv += ["--symlink", s["target"], dest]
+        elif op == "dir":
+            argv += ["--perms", s.get("mode", "755"), "--dir", dest]
+        elif op == "tmpfs":
+            if s.get("size"):
+                argv += ["--size", str(s["size"])]
+            argv += ["--perms", s.get("mode", "755"), "--tmpfs", dest]
+        elif op == "remount-ro":
+            argv += ["--remount-ro", dest]
+        elif op == "file":
+            argv += ["--perms", s.get("mode", "644"), "--file", str(s["fd"]), dest]
+        elif op == "dev":
+            argv += ["--dev", dest]
+        elif op == "proc":
+            argv += ["--proc", dest]
+    argv += ["--remount-ro", "/", "--chdir", WORKDIR]
+    return argv
+
+
+def _read_status(fd: int, wait_s: float = 2.0) -> str:
+    """What the launcher (or the setup step) wrote on the status pipe, up to EOF."""
+    out = b""
+    deadline = time.monotonic() + wait_s
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        out += chunk
+    return out.decode("utf-8", errors="replace")
+
+
+def _pack(cfg: dict) -> str:  # type: ignore[type-arg]
+    """A config for the launcher or setup step: marshal (a builtin module, so free to
+    import there, unlike json) as hex, for one argv entry."""
+    return marshal.dumps(cfg).hex()
+
+
+def _memfd(code: str) -> int:
+    fd = os.memfd_create("main.py", 0)
+    data = code.encode("utf-8", errors="replace")
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def execute(iso: Isolation, code: str, stdin: str, lim: Limits, slot: int) -> ExecResult:
+    """Run `code` once in `iso` (the Executor's worker; also used to probe a mode)."""
+    if iso.mode == "none":
+        log.warning(
+            "sandbox: mode none: model code runs UNSANDBOXED as uid %d, with this "
+            "machine's files, network and processes",
+            os.geteuid(),
+        )
+    root = os.geteuid() == 0
+    try:
+        group = cgroups.group_for(slot)
+        if group:
+            group.empty()  # a run that went wrong may have left something
+            group.set_limits(lim.memory_mb * 2**20, lim.processes + _EXTRA_PIDS)
+    except OSError as exc:
+        return _failed(iso, f"could not set up the run's cgroup: {exc}")
+    status_r, status_w = os.pipe()
+    owned = [status_w]  # fds to pass to the sandbox; closed once it has them
+    tmpdir = None
+    launcher_cfg = {
+        "status_fd": status_w,
+        "main": f"{WORKDIR}/main.py",
+        "cwd": WORKDIR,
+        "rlimits": _rlimits(lim),
+    }
+    try:
+        if iso.mode == "none":
+            tmpdir = tempfile.mkdtemp(prefix="codesteer-run-")
+            Path(tmpdir, "main.py").write_text(code, encoding="utf-8", errors="replace")
+            launcher_cfg.update(main=f"{tmpdir}/main.py", cwd=tmpdir)
+            launcher_cfg["cgroups"] = group.procs_files if group else []
+            env = _env(tmpdir, "/usr/local/bin:/usr/bin:/bin")
+            argv = [sys.executable, "-I", "-c", _source("_launcher.py"), _pack(launcher_cfg)]
+        else:
+            view = python_view()
+            code_fd = _memfd(code)
+            owned.append(code_fd)
+            steps = plan(view, lim.disk_mb * 2**20, lim.shm_mb * 2**20, code_fd)
+            env = _env(WORKDIR, f"{view.prefix}/bin:/usr/bin:/bin")
+            py = [view.python, "-I", "-c", _source("_launcher.py"), _pack(launcher_cfg)]
+            if iso.mode == "bwrap":
+                argv = _bwrap_argv(iso, steps, env) + ["--", *py]
+                if root:
+                    uid = _uid_for(slot)
+                    argv = [
+                        iso.setpriv or "setpriv",
+                        f"--reuid={uid}",
+                        f"--regid={uid}",
+                        "--clear-groups",
+                        "--no-new-privs",
+                        "--",
+                        *argv,
+                    ]
+                if group:
+                    files = group.procs_files
+                    join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 126;'
+                    join += ' shift; n=$((n-1)); done; exec "$@"'
+                    argv = ["/bin/sh", "-c", join, "sh", str(len(files)), *files, *argv]
+                env = {"PATH": "/usr/bin:/bin"}
+            else:
+                cfg = {
+                    "host_pid": os.getpid(),
+                    "status_fd": status_w,
+                    "cgroups": group.procs_files if group else [],
+                    "uid": _uid_for(slot) if root else None,
+                    "inside_uid": INSIDE_UID,
+                    "plan": steps,
+                    "cwd": WORKDIR,
+                    "python": view.python,
+                    "launcher": _source("_launcher.py"),
+                    "launcher_cfg": _pack(launcher_cfg),
+                    "env": env,
+                }
+                argv = [view.python, "-I", "-S", "-c", _source("_nsinit.py"), _pack(cfg)]
+                env = {"LANG": "C.UTF-8"}
+        return _spawn(iso, argv, env, tmpdir or "/", owned, stdin, lim, status_r, group)
+    finally:
+        for fd in owned:  # what _spawn did not close already (never close an fd twice)
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.close(status_r)
+        if group:
+            group.empty()
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _failed(iso: Isolation, why: str) -> ExecResult:
+    return ExecResult("", "", None, False, 0.0, iso.mode, error=why)
+
+
+def _spawn(  # type: ignore[no-untyped-def]
+    iso: Isolation, argv, env, cwd, owned: list[int], stdin, lim: Limits, status_r, group
+) -> ExecResult:
+    """Start the sandbox with the fds in `owned`, close them here, and collect the run."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=tuple(owned),
+        )
+    except OSError as exc:
+        return _failed(iso, f"could not start the sandbox: {exc}")
+    while owned:  # the sandbox has its copies; ours would keep the status pipe open
+        os.close(owned.pop())
+    out = _Capture(proc.stdout, lim.output_bytes)  # type: ignore[arg-type]
+    err = _Capture(proc.stderr, lim.output_bytes)  # type: ignore[arg-type]
+    out.start()
+    err.start()
+    try:
+        proc.stdin.write(stdin.encode("utf-8", errors="replace"))  # type: ignore[union-attr]
+        proc.stdin.close()  # type: ignore[union-attr]
+    except OSError:
+        pass
+    before = group.counters() if group else (0, 0)
+    timed_out = not _wait(proc, lim.wall_s)
+    duration = time.monotonic() - start
+    status = "" if timed_out else _read_status(status_r)
+    _kill_all(proc, group)
+    proc.wait()
+    out.join(timeout=5)
+    err.join(timeout=5)
+    events = group.events_since(before) if group else ()
+    rc, sig, error = None, None, None
+    for line in status.splitlines():
+        word, _, rest = line.partition(" ")
+        if word == "status":
+            rc = os.waitstatus_to_exitcode(int(rest))
+            if rc < 0:
+                sig = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
+        elif word == "setup-error":
+            error = f"the sandbox could not start: {rest}"
+    if not timed_out and rc is None and error is None:
+        got = proc.returncode
+        error = f"the sandbox ended without reporting the program's status (exit {got})"
+        if err.total and not out.total:
+            error += f": {err.text().strip()[-300:]}"
+    return ExecResult(
+        out.text(),
+        err.text(),
+        None if timed_out else rc,
+        timed_out,
+        duration,
+        iso.mode,
+        out.total > len(out.buf),
+        err.total > len(err.buf),
+        out.total,
+        err.total,
+        sig,
+        error,
+        events,
+    )
+
+
+def _wait(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait for `proc` up to `timeout`; False when it is still running. A pidfd wakes us
+    the moment it exits (Popen.wait(timeout) polls, adding up to 50 ms a run)."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        if not select.select([fd], [], [], timeout)[0]:
+            return False
+    finally:
+        os.close(fd)
+    proc.wait()
+    return True
+
+
+def _kill_all(proc: subprocess.Popen[bytes], group: cgroups.RunGroup | None) -> None:
+    """Kill everything the run started: its cgroup where there is one, and its session
+    (in bwrap and namespaces, ending the first process tears the PID namespace down)."""
+    if group:
+        group.kill_all()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+_slot_lock = threading.Lock()
+_free_slots = list(range(255, -1, -1))  # process-wide: a slot is a uid and a cgroup
+
+
+def _take_slot() -> int:
+    with _slot_lock:
+        if not _free_slots:
+            raise RuntimeError("more than 256 sandboxed runs at once in one process")
+        return _free_slots.pop()
+
+
+def _give_slot(slot: int) -> None:
+    with _slot_lock:
+        _free_slots.append(slot)
+        _free_slots.sort(reverse=True)  # reuse low slots: their cgroups exist already
+
+
 class Executor:
-    """Runs code strings; thread-safe; at most `workers` runs at once."""
+    """Runs code strings; thread-safe; at most `workers` runs at once.
+
+    `isolation`: "auto", "bwrap", "namespaces" or "none"; None reads $CODESTEER_SANDBOX
+    (default auto). A mode that cannot run safely here raises UserError.
+    """
 
     def __init__(
         self,
         limits: Limits | None = None,
         workers: int | None = None,
-        isolation: str = "auto",
-        python: str | None = None,
+        isolation: str | None = None,
     ) -> None:
-        if isolation not in ("auto", *MODES):
-            raise ValueError(f"isolation must be auto or one of {MODES}")
         self.limits = limits or Limits()
-        self.workers = workers or max(1, os.cpu_count() or 1)
-        self.isolation = detect_isolation(isolation)
-        if isolation not in ("auto", self.isolation.mode):
-            log.warning(
-                "sandbox: %s isolation unavailable, using %s", isolation, self.isolation.mode
-            )
-        _warn_once(self.isolation)
-        self.python = python or sys.executable
-        self._slots: list[int] = list(range(self.workers))
-        self._lock = threading.Lock()
+        self.workers = min(256, workers or max(1, os.cpu_count() or 1))
+        self.isolation: Isolation = choose_isolation(isolation)
+        if not self.isolation.safe:
+            log.warning("sandbox: %s", self.isolation.description)
         self._sem = threading.BoundedSemaphore(self.workers)
-        # Per-slot uids, distinct per process so two runs never share a uid.
-        self._uid_base = 61000 + (os.getpid() % 4000) * 16
 
     def run(self, code: str, stdin: str = "", limits: Limits | None = None) -> ExecResult:
         lim = limits or self.limits
         with self._sem:
-            with self._lock:
-                slot = self._slots.pop()
+            slot = _take_slot()
             try:
-                return self._run(code, stdin, lim, self._uid_base + slot)
+                return execute(self.isolation, code, stdin, lim, slot)
             finally:
-                with self._lock:
-                    self._slots.append(slot)
-
-    def _run(self, code: str, stdin: str, lim: Limits, uid: int) -> ExecResult:
-        iso = self.isolation
-        workdir = tempfile.mkdtemp(prefix="codesteer-run-")
-        try:
-            Path(workdir, "main.py").write_text(code, encoding="utf-8", errors="replace")
-            if iso.drop_uid:
-                os.chown(workdir, uid, uid)
-                os.chown(Path(workdir, "main.py"), uid, uid)
-            inside = _INSIDE if iso.mode == "bwrap" else workdir
-            argv, user = self._argv(workdir, uid, lim)
-            env = {
-                "PATH": _SAFE_PATH,
-                "HOME": inside,
-                "TMPDIR": inside,
-                "LANG": "C.UTF-8",
-                "PYTHONIOENCODING": "utf-8",
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1",
-                "MKL_NUM_THREADS": "1",
-                "MPLBACKEND": "Agg",
-            }
-            return self._spawn(argv, env, workdir, user, stdin, lim, uid)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-    def _argv(self, workdir: str, uid: int, lim: Limits) -> tuple[list[str], int | None]:
-        iso = self.isolation
-        cpu = lim.cpu_s or int(lim.wall_s) + 1
-        prlimit = [
-            "prlimit",
-            f"--as={lim.memory_mb * 2**20}",
-            f"--cpu={cpu}",
-            f"--fsize={lim.file_mb * 2**20}",
-            f"--nofile={lim.open_files}",
-            f"--nproc={lim.processes}",
-            "--core=0",
-            "--",
-        ]
-        py = [self.python, "-I", "main.py"]
-        if iso.mode == "bwrap":
-            drop = _setpriv_argv(uid) if iso.drop_uid else []
-            return [*prlimit, *_bwrap_argv("bwrap", workdir, iso.masks, uid), *drop, *py], None
-        pre = ["unshare", "-n", "--"] if os.geteuid() == 0 else ["unshare", "-rn", "--"]
-        pre = pre if iso.mode == "unshare" else []
-        return [*pre, *prlimit, *py], (uid if iso.drop_uid else None)
-
-    def _spawn(self, argv, env, cwd, user, stdin, lim, uid) -> ExecResult:  # type: ignore[no-untyped-def]
-        start = time.monotonic()
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=env,
-                user=user,
-                start_new_session=True,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except OSError as exc:
-            return ExecResult(
-                "",
-                "",
-                None,
-                False,
-                0.0,
-                self.isolation.mode,
-                error=f"could not start the sandbox: {exc}",
-            )
-        out = _Capture(proc.stdout, lim.output_bytes)  # type: ignore[arg-type]
-        err = _Capture(proc.stderr, lim.output_bytes)  # type: ignore[arg-type]
-        out.start()
-        err.start()
-        try:
-            proc.stdin.write(stdin.encode("utf-8", errors="replace"))  # type: ignore[union-attr]
-            proc.stdin.close()  # type: ignore[union-attr]
-        except OSError:
-            pass
-        timed_out = False
-        try:
-            proc.wait(timeout=lim.wall_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        duration = time.monotonic() - start
-        self._kill_all(proc, uid)
-        proc.wait()
-        out.join(timeout=5)
-        err.join(timeout=5)
-        rc = proc.returncode
-        sig = None
-        if rc is not None and rc < 0:
-            sig = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
-        elif rc is not None and rc > 128 and self.isolation.mode == "bwrap":
-            # bwrap reports a signal-killed child as 128 + signal number
-            n = rc - 128
-            sig = signal.Signals(n).name if n in signal.valid_signals() else None
-        return ExecResult(
-            out.text(),
-            err.text(),
-            None if timed_out else rc,
-            timed_out,
-            duration,
-            self.isolation.mode,
-            out.total > len(out.buf),
-            err.total > len(err.buf),
-            out.total,
-            err.total,
-            sig,
-        )
-
-    def _kill_all(self, proc: subprocess.Popen[bytes], uid: int) -> None:
-        """Kill the run's process group, and anything left running as its uid."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        if self.isolation.drop_uid and self.isolation.mode != "bwrap":
-            # Code may have left its process group (setsid); its uid is its own.
-            subprocess.run(
-                ["pkill", "-KILL", "-U", str(uid)],
-                check=False,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-
-
-_WARNED: set[str] = set()
-
-
-def _warn_once(iso: Isolation) -> None:
-    if iso.mode != "bwrap" and iso.mode not in _WARNED:
-        _WARNED.add(iso.mode)
-        log.warning("sandbox: %s isolation in force (%s)", iso.mode, iso.reason)
+                _give_slot(slot)
 
 
 @functools.cache

@@ -17,7 +17,7 @@ def test_doctor_reports_isolation_and_a_working_sandbox(tmp_path: Path) -> None:
     if shutil.which("bwrap"):
         assert rep["sandbox"]["isolation"] == "bwrap"
     else:
-        assert rep["sandbox"]["isolation"] in ("unshare", "rlimits")
+        assert rep["sandbox"]["isolation"] == "namespaces"
     assert {p["name"] for p in rep["models"]["providers"]} >= {"openai", "local", "hf"}
     text = run_cli("--db", str(tmp_path / "x.db"), "doctor")
     assert "sandbox" in text.stdout and rep["sandbox"]["isolation"] in text.stdout

@@ -1,8 +1,8 @@
-"""The executor with real processes: limits, isolation, cleanup, concurrency."""
+"""The executor with real processes, in every safe mode: limits, output, concurrency,
+timing, and the same interpreter and packages as the host."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,36 +12,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from codesteer_cli.sandbox.executor import Executor, Limits, detect_isolation
+from codesteer_cli.sandbox import Executor, Limits
 
 
-@pytest.fixture(scope="module")
-def ex() -> Executor:
-    return Executor(Limits(wall_s=3.0), workers=2)
-
-
-def _sandbox_procs(ex: Executor | None = None) -> list[str]:
-    """Sandboxed processes still alive: of `ex`'s own per-slot uids when it drops to them
-    (other tests may run sandboxes in parallel), else any sandboxed `main.py`."""
-    out = subprocess.run(["ps", "-eo", "pid=,uid=,args="], capture_output=True, text=True)
-    rows = [ln.split(None, 2) for ln in out.stdout.splitlines() if "-I main.py" in ln]
-    if ex is not None and ex.isolation.drop_uid:
-        uids = range(ex._uid_base, ex._uid_base + ex.workers)
-        rows = [r for r in rows if int(r[1]) in uids]
-    return [" ".join(r) for r in rows]
-
-
-def test_isolation_is_the_strongest_available(ex: Executor) -> None:
-    iso = detect_isolation()
-    print(f"isolation in force: {iso.mode} ({iso.reason})")
-    if shutil.which("bwrap"):
-        assert iso.mode == "bwrap", iso.reason
-    assert ex.run("print(1)").isolation == iso.mode
+def _sandbox_procs() -> list[str]:
+    """Sandboxed launchers or programs still alive on the host."""
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True)
+    return [ln for ln in out.stdout.splitlines() if "_run_main" in ln or "cstest-orphan" in ln]
 
 
 def test_prints_and_scientific_packages(ex: Executor) -> None:
     r = ex.run(
-        "import sympy, itertools, constraint\nimport numpy\n"
+        "import sympy, itertools, constraint, mpmath, networkx\nimport numpy\n"
         "print(sympy.factorint(360), len(list(itertools.permutations(range(4)))))"
     )
     assert r.ok, r.stderr
@@ -49,27 +31,56 @@ def test_prints_and_scientific_packages(ex: Executor) -> None:
 
 
 def test_same_interpreter_and_libraries_as_the_host(ex: Executor) -> None:
-    import sys
+    import numpy
+    import sympy
 
-    r = ex.run("import sys\nprint(sys.base_prefix)\nprint(sys.version)")
-    assert r.stdout.splitlines() == [sys.base_prefix, sys.version], r.stderr
+    r = ex.run(
+        "import sys, numpy, sympy\nprint(sys.version)\nprint(sys.base_prefix)\n"
+        "print(numpy.__version__, sympy.__version__)"
+    )
+    assert r.stdout.splitlines() == [
+        sys.version,
+        sys.base_prefix,
+        f"{numpy.__version__} {sympy.__version__}",
+    ], r.stderr
+
+
+def test_child_interpreters_see_the_same_packages(ex: Executor) -> None:
+    r = ex.run(
+        "import subprocess, sys\n"
+        "print(subprocess.run([sys.executable, '-c', 'import sympy; print(sympy.pi.evalf(5))'],"
+        " capture_output=True, text=True).stdout.strip())\n"
+        "print(subprocess.run(['python3', '-c', 'import numpy; print(numpy.arange(3).sum())'],"
+        " capture_output=True, text=True).stdout.strip())"
+    )
+    assert r.stdout.split() == ["3.1416", "3"], r.stderr
+
+
+def test_multiprocessing_works(ex: Executor) -> None:
+    r = ex.run(
+        "from multiprocessing import Pool\n"
+        "def sq(x):\n    return x * x\n"
+        "if __name__ == '__main__':\n"
+        "    with Pool(2) as p:\n        print(sum(p.map(sq, range(10))))"
+    )
+    assert r.stdout.strip() == "285", r.stderr
 
 
 def test_infinite_loop_is_killed_at_the_limit(ex: Executor) -> None:
-    r = ex.run("while True:\n    pass")
+    r = ex.run("while True:\n    pass", limits=Limits(wall_s=3))
     assert r.timed_out and r.exit_status is None and r.limit_hit() == "wall_time"
     assert abs(r.duration_s - 3.0) < 1.0
-    assert not _sandbox_procs(ex)
+    assert not _sandbox_procs()
 
 
-def test_fork_bomb_is_contained(ex: Executor) -> None:
+def test_fork_bomb_leaves_the_executor_responsive(ex: Executor) -> None:
     code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
     t0 = time.monotonic()
     r = ex.run(code, limits=Limits(wall_s=4.0))
     assert time.monotonic() - t0 < 8
     assert r.timed_out or r.exit_status != 0
     time.sleep(0.3)
-    assert not _sandbox_procs(ex), "processes survived the run"
+    assert not _sandbox_procs(), "processes survived the run"
     t1 = time.monotonic()
     assert ex.run("print('still responsive')").stdout.strip() == "still responsive"
     assert time.monotonic() - t1 < 3
@@ -77,15 +88,14 @@ def test_fork_bomb_is_contained(ex: Executor) -> None:
 
 def test_background_process_does_not_survive(ex: Executor) -> None:
     code = (
-        "import os, subprocess, sys\n"
-        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
-        " start_new_session=True)\nprint('spawned')"
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)',"
+        " 'cstest-orphan'], start_new_session=True)\nprint('spawned')"
     )
     r = ex.run(code)
     assert r.stdout.strip() == "spawned"
     time.sleep(0.3)
-    out = subprocess.run(["pgrep", "-f", "time.sleep\\(60\\)"], capture_output=True, text=True)
-    assert out.stdout.strip() == "", "a detached child outlived the run"
+    assert not _sandbox_procs(), "a detached child outlived the run"
 
 
 def test_huge_allocation_is_a_memory_error(ex: Executor) -> None:
@@ -106,9 +116,10 @@ def test_environment_is_scrubbed(ex: Executor, monkeypatch: pytest.MonkeyPatch) 
     r = ex.run("import os\nprint(sorted(os.environ))\nprint(os.environ.get('HOME'))")
     assert "API_KEY" not in r.stdout and "PROXY" not in r.stdout.upper()
     assert "sk-should-not-leak" not in r.stdout
+    assert r.stdout.splitlines()[1] == "/tmp/work"
 
 
-def test_network_is_off_where_isolated(ex: Executor) -> None:
+def test_network_is_off(ex: Executor) -> None:
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
@@ -119,37 +130,25 @@ def test_network_is_off_where_isolated(ex: Executor) -> None:
         "    print('connected')\nexcept OSError as e:\n    print('refused', e)"
     )
     srv.close()
-    mode = ex.isolation.mode
-    print(f"network check in mode {mode}: {r.stdout.strip()}")
-    if mode in ("bwrap", "unshare"):
-        assert r.stdout.startswith("refused")
-    else:
-        assert r.stdout.startswith("connected")
+    assert r.stdout.startswith("refused"), r.stdout
 
 
-def test_file_system_is_read_only_outside_the_run_dir(ex: Executor) -> None:
-    if ex.isolation.mode != "bwrap":
-        pytest.fail(f"read-only file system needs bwrap; mode is {ex.isolation.mode}")
+def test_the_run_folder_is_writable_and_the_rest_read_only(ex: Executor) -> None:
     r = ex.run(
         "import os\nopen('here.txt', 'w').write('ok')\nprint(open('here.txt').read())\n"
-        "try:\n    open('/usr/evil', 'w')\nexcept OSError as e:\n    print('blocked', e.errno)\n"
-        "print(sorted(os.listdir('/root')))"
+        "open('/tmp/t.txt', 'w').write('tmp ok')\nprint(open('/tmp/t.txt').read())\n"
+        "try:\n    open('/usr/evil', 'w')\nexcept OSError as e:\n    print('blocked', e.errno)"
     )
-    lines = r.stdout.splitlines()
-    assert lines[0] == "ok" and lines[1].startswith("blocked")
-    assert ".ssh" not in lines[2] and ".bash_history" not in lines[2]
+    assert r.stdout.splitlines() == ["ok", "tmp ok", "blocked 30"], r.stderr  # EROFS
 
 
 def test_host_tmp_is_hidden(ex: Executor, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """/tmp is a fresh tmpfs inside (the host's files there stay private), yet an
-    interpreter or venv that lives under /tmp, as in a CI clone, still runs."""
-    if ex.isolation.mode != "bwrap":
-        pytest.fail(f"hiding /tmp needs bwrap; mode is {ex.isolation.mode}")
+    """/tmp is a fresh tmpfs inside (the host's files there stay private)."""
     secret = tmp_path / "secret.txt"
     secret.write_text("host data")
-    r = ex.run(f"import os, sys\nprint(os.path.exists({str(secret)!r}))\nprint(sys.prefix)")
+    r = ex.run(f"import os, sys\nprint(os.path.exists({str(secret)!r}))\nprint(sys.base_prefix)")
     assert r.exit_status == 0, r.stderr
-    assert r.stdout.splitlines() == ["False", sys.prefix]
+    assert r.stdout.splitlines() == ["False", sys.base_prefix]
 
 
 @pytest.mark.parametrize(
@@ -180,6 +179,28 @@ def test_failures_come_back_as_results(ex: Executor, code: str, check) -> None: 
     assert check(r), (r.exit_status, r.stdout[:200], r.stderr[-300:])
 
 
+def test_tracebacks_look_like_plain_python(ex: Executor) -> None:
+    r = ex.run("def f():\n    raise KeyError('k')\nf()")
+    assert r.stderr.splitlines() == [
+        "Traceback (most recent call last):",
+        '  File "/tmp/work/main.py", line 3, in <module>',
+        "    f()",
+        '  File "/tmp/work/main.py", line 2, in f',
+        "    raise KeyError('k')",
+        "KeyError: 'k'",
+    ], r.stderr
+    syntax = ex.run("x = (")
+    assert syntax.stderr.startswith('  File "/tmp/work/main.py", line 1'), syntax.stderr
+
+
+def test_main_module_semantics(ex: Executor) -> None:
+    r = ex.run(
+        "import sys, pickle\nclass A:\n    pass\n"
+        "print(__name__, __file__, sys.argv)\nprint(type(pickle.loads(pickle.dumps(A()))).__name__)"
+    )
+    assert r.stdout.splitlines() == ["__main__ /tmp/work/main.py ['main.py']", "A"], r.stderr
+
+
 def test_stdin_is_passed(ex: Executor) -> None:
     assert ex.run("print(input()[::-1])", stdin="abc\n").stdout.strip() == "cba"
 
@@ -191,14 +212,14 @@ def test_hundred_concurrent_runs(ex: Executor) -> None:
     with ThreadPoolExecutor(16) as pool:
         results = list(pool.map(one, range(100)))
     assert all(out == str(i * i) for i, out in results)
-    assert not _sandbox_procs(ex)
+    assert not _sandbox_procs()
 
 
 def test_runs_do_not_share_files(ex: Executor) -> None:
-    ex.run("open('secret.txt', 'w').write('left behind')")
-    r = ex.run("import os\nprint(os.listdir('.'))")
-    assert "secret.txt" not in r.stdout
+    ex.run("open('secret.txt', 'w').write('left behind')\nopen('/tmp/s2', 'w').write('x')")
+    r = ex.run("import os\nprint(os.listdir('.'), os.listdir('/tmp'))")
+    assert "secret.txt" not in r.stdout and "s2" not in r.stdout
 
 
 def test_no_orphans_after_the_module(ex: Executor) -> None:
-    assert not _sandbox_procs(ex)
+    assert not _sandbox_procs()
