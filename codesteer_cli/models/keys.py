@@ -14,19 +14,9 @@ from pathlib import Path
 
 from codesteer_cli.errors import UserError
 
-KEY_VARS: dict[str, str] = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "mistral": "MISTRAL_API_KEY",
-    "deepseek": "DEEPSEEK_API_KEY",
-    "openai-compat": "OPENAI_COMPAT_API_KEY",  # optional
-}
-BASE_URL_VARS: dict[str, str] = {
-    "openai": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-    "mistral": "MISTRAL_BASE_URL",
-    "deepseek": "DEEPSEEK_BASE_URL",
-}
+# Every variable of this form is a secret to keep out of texts (each provider declares
+# its own in its `ProviderInfo.key_var`; all of them end like this).
+SECRET_SUFFIXES = ("_API_KEY",)
 
 _lock = threading.Lock()
 _dotenv_cache: dict[str, tuple[float, dict[str, str]]] = {}
@@ -74,9 +64,8 @@ def setting_source(name: str) -> str | None:
     return None
 
 
-def require_key(provider: str) -> str:
-    """The API key of `provider`, or a one-line UserError naming the variable."""
-    var = KEY_VARS[provider]
+def require_key(var: str, provider: str) -> str:
+    """The API key in `var`, or a one-line UserError naming the variable."""
     key = get_setting(var)
     if not key:
         raise UserError(
@@ -87,9 +76,10 @@ def require_key(provider: str) -> str:
 
 
 def known_secrets() -> list[str]:
-    """Every key value present in the environment or ./.env."""
+    """Every key value present in the environment or ./.env (any *_API_KEY variable)."""
+    names = {n for n in (*os.environ, *_dotenv()) if n.endswith(SECRET_SUFFIXES)}
     values = []
-    for var in KEY_VARS.values():
+    for var in sorted(names):
         value = get_setting(var)
         if value and len(value) >= 4:
             values.append(value)

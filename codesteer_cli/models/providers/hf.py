@@ -28,15 +28,23 @@ from pathlib import Path
 from typing import Any
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models.base import (
-    ChatModel,
-    Failure,
-    GenParams,
-    RawReply,
-    RetryPolicy,
-    cut_at_stop,
-)
+from codesteer_cli.models.base import GenParams, RawReply, RetryPolicy, cut_at_stop
 from codesteer_cli.models.batching import Batcher
+from codesteer_cli.models.engine import LocalModel, passive_waits
+from codesteer_cli.models.facts import ProviderInfo
+from codesteer_cli.models.packages import require
+
+PROVIDER = ProviderInfo(
+    "hf",
+    "hf:<path-or-id>[+<adapter_dir>]",
+    "local causal LM through transformers (PEFT adapters too), batched",
+    "HFModel",
+    packages=("torch", "transformers"),
+    pip="torch transformers",
+    key_required=False,
+    local=True,
+    order=60,
+)
 
 log = logging.getLogger("codesteer.models")
 
@@ -145,6 +153,7 @@ class GenRequest:
     temperature: float
     seed: int | None
     stop: tuple[str, ...]
+    started: threading.Event = field(default_factory=threading.Event)  # its batch runs
 
 
 @dataclass
@@ -210,6 +219,8 @@ class LoadedLM:
         import torch
         from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
+        for r in reqs:
+            r.started.set()  # a caller's timeout counts from here, not from its queueing
         width = max(len(r.input_ids) for r in reqs)
         ids = torch.full((len(reqs), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(reqs), width), dtype=torch.long)
@@ -388,17 +399,14 @@ def unload_all() -> None:
 
 
 def _require_packages(adapter: bool) -> None:
-    import importlib.util
-
-    needed = ["torch", "transformers"] + (["peft"] if adapter else [])
-    missing = [p for p in needed if importlib.util.find_spec(p) is None]
-    if missing:
-        raise UserError(f"hf: models need {', '.join(missing)}: pip install {' '.join(missing)}")
+    needed = ("torch", "transformers", "peft") if adapter else ("torch", "transformers")
+    require(needed, " ".join(needed), "hf: models")
 
 
 def _load(base: str, adapter: str | None) -> LoadedLM:
     _require_packages(adapter is not None)
     start = time.monotonic()
+    passive_waits()
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -466,25 +474,24 @@ def _has_tokenizer(path: Path) -> bool:
     return any((path / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json"))
 
 
-class HFModel(ChatModel):
-    """A local model; `concurrency` is its largest batch, `timeout_s` (default none) how
-    long a caller waits for its row."""
+class HFModel(LocalModel):
+    """A local model through transformers; `concurrency` is its largest batch,
+    `request_timeout` (default none) how long a caller waits once its batch runs."""
 
     provider = "hf"
-    local = True
-    default_concurrency = None
+    facts = PROVIDER
+    engine = "transformers"
 
     def __init__(
         self,
         spec: str,
         *,
         concurrency: int | None = None,
-        timeout_s: float | None = None,
+        request_timeout: float | None = None,
         retry: RetryPolicy | None = None,
         target: str | None = None,
     ) -> None:
-        super().__init__(spec, concurrency=None, timeout_s=timeout_s, retry=retry)
-        self.wait_s = timeout_s  # None: wait as long as the batch takes
+        super().__init__(spec, request_timeout=request_timeout, retry=retry)
         base, adapter = split_target(target if target is not None else self.name)
         self.lm = load_lm(base, adapter)
         if concurrency is not None:
@@ -505,12 +512,14 @@ class HFModel(ChatModel):
         with self.lm.tok_lock:
             return len(self.lm.tokenizer.encode(text, add_special_tokens=False))
 
-    def _classify(self, exc: BaseException) -> Failure:
-        # A local failure (out of memory, a prompt longer than the context, a caller's
-        # wait running out) would fail again the same way: no retries.
-        if isinstance(exc, TimeoutError):
-            return Failure("timeout", False)
-        return Failure("other", False)
+    def engine_info(self) -> dict[str, Any]:
+        return {
+            "engine": self.engine,
+            "device": self.lm.device,
+            "dtype": self.lm.dtype,
+            "threads": self.lm.threads,
+            "max_batch": self.lm.batcher.max_batch,
+        }
 
     def _request(self, messages: list[dict[str, str]], params: GenParams) -> RawReply:
         ids = self.lm.encode(messages)
@@ -523,14 +532,24 @@ class HFModel(ChatModel):
                     f"of {self.lm.max_positions}"
                 )
             max_new = min(max_new, room)
-        fut = self.lm.batcher.submit(
-            GenRequest(
-                input_ids=ids,
-                max_new=max_new,
-                temperature=params.temperature,
-                seed=params.effective_seed,  # None: a fresh random seed in the batch
-                stop=params.stop,
-            )
+        req = GenRequest(
+            input_ids=ids,
+            max_new=max_new,
+            temperature=params.temperature,
+            seed=params.effective_seed,  # None: a fresh random seed in the batch
+            stop=params.stop,
         )
-        res = fut.result(timeout=self.wait_s)
+        fut = self.lm.batcher.submit(req)
+        if self.timeout_s is not None:
+            # Queued behind other batches is not slow: the clock starts with our batch.
+            while not req.started.wait(1.0) and not fut.done():
+                pass
+            try:
+                res = fut.result(timeout=self.timeout_s)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no answer {self.timeout_s:g}s after its batch started"
+                ) from None
+        else:
+            res = fut.result()
         return RawReply(res.text, res.tokens_in, res.tokens_out, tokens_estimated=False)

@@ -11,12 +11,29 @@ from typing import Any
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.models.base import ChatModel, GenParams, RawReply, RetryPolicy
-from codesteer_cli.models.keys import BASE_URL_VARS, get_setting, require_key
-from codesteer_cli.models.providers.openai import require_sdk
+from codesteer_cli.models.facts import ProviderInfo
+from codesteer_cli.models.keys import get_setting, require_key
+from codesteer_cli.models.packages import require
+
+PROVIDER = ProviderInfo(
+    "mistral",
+    "mistral:<model>",
+    "Mistral chat completions",
+    "MistralModel",
+    packages=("mistralai",),
+    pip="mistralai",
+    key_var="MISTRAL_API_KEY",
+    base_url_var="MISTRAL_BASE_URL",
+    default_base_url="https://api.mistral.ai",
+    aliases=(("mistral-large", "mistral-large-latest"),),
+    price_table="mistral",
+    order=30,
+)
 
 
 class MistralModel(ChatModel):
     provider = "mistral"
+    facts = PROVIDER
     default_concurrency = 8
 
     def __init__(
@@ -24,15 +41,17 @@ class MistralModel(ChatModel):
         spec: str,
         *,
         concurrency: int | None = None,
-        timeout_s: float | None = None,
+        request_timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(spec, concurrency=concurrency, timeout_s=timeout_s, retry=retry)
+        super().__init__(
+            spec, concurrency=concurrency, request_timeout=request_timeout, retry=retry
+        )
         if not self.name:
             raise UserError(f"{spec}: name a model after 'mistral:'")
-        require_sdk("mistralai", "mistralai", self.provider)
-        key = require_key(self.provider)
-        self.base_url = get_setting(BASE_URL_VARS[self.provider])
+        require(PROVIDER.packages, PROVIDER.pip, "mistral: models")
+        key = require_key("MISTRAL_API_KEY", self.provider)
+        self.base_url = get_setting("MISTRAL_BASE_URL")
         self._secrets = (key,)
         from mistralai.client import Mistral
         from mistralai.client.utils.retries import BackoffStrategy, RetryConfig
@@ -42,7 +61,7 @@ class MistralModel(ChatModel):
             api_key=key,
             server_url=self.base_url,
             retry_config=no_retries,
-            timeout_ms=int(self.timeout_s * 1000),
+            timeout_ms=None if self.timeout_s is None else int(self.timeout_s * 1000),
         )
 
     @property

@@ -9,12 +9,39 @@ and backs off. `$OPENAI_BASE_URL` points it elsewhere (tests: llm-katan on 127.0
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.models.base import ChatModel, GenParams, RawReply, RetryPolicy
-from codesteer_cli.models.keys import BASE_URL_VARS, get_setting, require_key
+from codesteer_cli.models.facts import ProviderInfo
+from codesteer_cli.models.keys import get_setting, require_key
+from codesteer_cli.models.packages import require
+
+PROVIDER = ProviderInfo(
+    "openai",
+    "openai:<model>",
+    "OpenAI chat completions (o1/o3-style reasoning models handled)",
+    "OpenAIModel",
+    packages=("openai",),
+    pip="openai",
+    key_var="OPENAI_API_KEY",
+    base_url_var="OPENAI_BASE_URL",
+    default_base_url="https://api.openai.com/v1",
+    aliases=tuple(
+        (a, a)
+        for a in (
+            "gpt-4o",
+            "gpt-4o-mini",
+            "gpt-3.5-turbo",
+            "o1",
+            "o1-mini",
+            "o1-preview",
+            "o3-mini",
+        )
+    ),
+    price_table="openai",
+    order=10,
+)
 
 NO_SYSTEM_ROLE = ("o1-mini", "o1-preview")
 
@@ -26,28 +53,25 @@ def is_reasoning_model(name: str) -> bool:
     return base.startswith("gpt-5") and "chat" not in base
 
 
-def require_sdk(package: str, pip_name: str, provider: str) -> None:
-    if importlib.util.find_spec(package) is None:
-        raise UserError(f"{provider}: models need the {pip_name} package: pip install {pip_name}")
-
-
 class OpenAIModel(ChatModel):
     provider = "openai"
+    facts = PROVIDER
     default_concurrency = 16
-    default_base_url = "https://api.openai.com/v1"
 
     def __init__(
         self,
         spec: str,
         *,
         concurrency: int | None = None,
-        timeout_s: float | None = None,
+        request_timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(spec, concurrency=concurrency, timeout_s=timeout_s, retry=retry)
+        super().__init__(
+            spec, concurrency=concurrency, request_timeout=request_timeout, retry=retry
+        )
         if not self.name:
             raise UserError(f"{spec}: name a model after '{self.provider}:'")
-        require_sdk("openai", "openai", self.provider)
+        require(("openai",), "openai", f"{self.provider}: models")
         self.api_key = self._api_key()
         self.base_url = self._base_url()
         self._secrets = (self.api_key,)
@@ -61,10 +85,12 @@ class OpenAIModel(ChatModel):
         )
 
     def _api_key(self) -> str:
-        return require_key(self.provider)
+        assert self.facts and self.facts.key_var
+        return require_key(self.facts.key_var, self.provider)
 
     def _base_url(self) -> str:
-        return get_setting(BASE_URL_VARS[self.provider]) or self.default_base_url
+        assert self.facts and self.facts.base_url_var and self.facts.default_base_url
+        return get_setting(self.facts.base_url_var) or self.facts.default_base_url
 
     @property
     def endpoint(self) -> str:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from codesteer_cli.models import get_model
-from codesteer_cli.models.pricing import cost_usd
+from codesteer_cli.models.registry import cost_usd
 from tests.models.conftest import API_SPECS, Katan, compat_spec, point_at
 
 MESSAGES = [
@@ -25,7 +25,7 @@ def test_text_and_usage_come_back(
     point_at(monkeypatch, server)
     spec, bucket = API_SPECS.get(provider, (compat_spec(server), "openai"))
     before = server.requests(bucket)
-    model = get_model(spec, timeout_s=10)
+    model = get_model(spec, request_timeout=10)
     done = model.complete(MESSAGES, temperature=0.0, max_tokens=20)
     assert done.ok, done.error
     assert done.model == spec

