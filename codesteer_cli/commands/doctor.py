@@ -35,7 +35,6 @@ def command(
     console.print(f"store      {report['store']}")
     console.print("models     run `codesteer models` for providers, keys and aliases")
     console.print(f"           {models['embedded']['engines']}", highlight=False)
-    console.print(f"           {models['embedded']['engines']}", highlight=False)
 
 
 def _sandbox_report() -> dict[str, Any]:
