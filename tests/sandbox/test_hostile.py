@@ -20,7 +20,7 @@ from string import Template
 import pytest
 
 from codesteer_cli.sandbox import ExecResult, Executor, Limits
-from tests.sandbox.conftest import Host, alive
+from tests.sandbox.conftest import Host, alive, files_named
 
 Check = Callable[[ExecResult, Host], None]
 
@@ -578,7 +578,7 @@ _status_case("segfault", "import ctypes\nctypes.string_at(0)", -11, "SIGSEGV")
 )
 def _run_folder(r: ExecResult, h: Host) -> None:
     assert r.stdout.strip() == "/tmp/work"
-    assert not list(Path("/tmp").rglob(f"{h.marker}-left")), "run files left on the host"
+    assert not files_named("/tmp", f"{h.marker}-left"), "run files left on the host"
 
 
 @pytest.fixture(scope="module")
