@@ -443,6 +443,29 @@ def device_conflicts(manifest: dict[str, Any], wheels: Path) -> list[str]:
     return out
 
 
+def unzip_wheels(wheels: list[Path], target: Path) -> None:
+    """Install wheels by unpacking them (for a Python without pip): a wheel's files sit at
+    its root, apart from `*.data/purelib|platlib/`, which belong at the root too."""
+    target.mkdir(parents=True, exist_ok=True)
+    for whl in wheels:
+        with zipfile.ZipFile(whl) as z:
+            for info in z.infolist():
+                parts = info.filename.split("/")
+                if parts[0].endswith(".data"):
+                    if len(parts) < 3 or parts[1] not in ("purelib", "platlib"):
+                        continue  # scripts, headers, data: not needed to import
+                    parts = parts[2:]
+                dest = target.joinpath(*parts)
+                if info.is_dir():
+                    dest.mkdir(parents=True, exist_ok=True)
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(z.read(info))
+                mode = info.external_attr >> 16
+                if mode:
+                    dest.chmod(mode & 0o777)
+
+
 def install_bundle(bundle: Path, work: Path, target: Path) -> dict[str, Any]:
     """Unpack the bundle and pip-install (no index, no deps) what this Python lacks into
     `target`, which the caller puts first on PYTHONPATH."""
@@ -463,7 +486,10 @@ def install_bundle(bundle: Path, work: Path, target: Path) -> dict[str, Any]:
     todo = [wheels / p["file"] for p in plan if p["action"] == "install"]
     rc = 0
     out = ""
-    if todo:
+    installer = "pip" if importlib.util.find_spec("pip") is not None else "zipfile"
+    if todo and installer == "zipfile":
+        unzip_wheels(todo, target)
+    elif todo:
         target.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
             [
@@ -491,6 +517,7 @@ def install_bundle(bundle: Path, work: Path, target: Path) -> dict[str, Any]:
         ],
         "kept": [f"{p['dist']} {p['installed']}" for p in plan if p["action"] == "keep"],
         "device_conflicts": device_conflicts(manifest, wheels),
+        "installer": installer,
         "pip_rc": rc,
         "pip_output": out if rc else "",
         "tokenizer": str(unpacked / "tokenizer"),
@@ -634,12 +661,13 @@ def sft_rows(n: int, feedback_lines: int, seed: int = 0) -> list[dict[str, Any]]
 
 
 def dpo_rows(n: int, feedback_lines: int, seed: int = 1) -> list[dict[str, Any]]:
-    """Preference pairs: code guidance chosen over text guidance after the same context."""
+    """Preference pairs: code guidance chosen over text guidance after the same context
+    (half of them after a failed text round; none with `feedback_lines` 0)."""
     rng = random.Random(seed)
     rows = []
     for i in range(n):
         prompt: list[dict[str, str]] = [{"role": "user", "content": _question(rng)}]
-        if rng.random() < 0.5:
+        if feedback_lines and rng.random() < 0.5:
             prompt += [
                 {"role": "assistant", "content": TEXT_GUIDE},
                 {"role": "user", "content": _feedback(rng, feedback_lines)},
@@ -770,6 +798,8 @@ class Plan:
     dpo_lr_full: float
     dpo_lr_lora: float
     gen_tokens: int
+    dpo_feedback_lines: int = 0
+    warmup_ratio: float = 0.1
     levels: tuple[int, ...] = (1, 8, 32)
     limits: dict[str, int] = field(default_factory=dict)
 
@@ -784,13 +814,14 @@ class Plan:
             feedback_lines=24,
             max_length=2048,
             batch=8,
-            sft_steps=30,
-            dpo_steps=20,
+            sft_steps=24,
+            dpo_steps=16,
             lr_full=1e-4,
             lr_lora=1e-3,
             dpo_lr_full=1e-5,
             dpo_lr_lora=2e-4,
             gen_tokens=128,
+            dpo_feedback_lines=24,
             limits={
                 "install": 120,
                 "build": 120,
@@ -817,23 +848,27 @@ class Plan:
             max_length=512,
             batch=2,
             sft_steps=6,
-            dpo_steps=4,
+            dpo_steps=3,
             lr_full=3e-3,
             lr_lora=1e-2,
             dpo_lr_full=1e-3,
             dpo_lr_lora=1e-2,
             gen_tokens=16,
+            # TRL's DPO scores every position over the whole vocabulary (its chunked
+            # log-prob kernel, ~10 s a step here): short pairs, no warmup, few steps.
+            dpo_feedback_lines=0,
+            warmup_ratio=0.0,
             limits={
                 "install": 60,
-                "build": 60,
-                "sft-full": 90,
-                "sft-lora": 90,
-                "dpo-full": 90,
-                "dpo-lora": 90,
-                "generate": 90,
+                "build": 90,
+                "sft-full": 150,
+                "sft-lora": 150,
+                "dpo-full": 150,
+                "dpo-lora": 150,
+                "generate": 120,
                 "samples": 60,
-                "steer": 90,
-                "sft-full-nockpt": 90,
+                "steer": 120,
+                "sft-full-nockpt": 150,
             },
         )
 
@@ -1129,7 +1164,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         print(render(figures))
         return 1
     sft = write_jsonl(work / "sft.jsonl", sft_rows(plan.examples, plan.feedback_lines))
-    pairs = write_jsonl(work / "pairs.jsonl", dpo_rows(plan.examples, plan.feedback_lines))
+    pairs = write_jsonl(work / "pairs.jsonl", dpo_rows(plan.examples, plan.dpo_feedback_lines))
 
     def codesteer(
         step: str, args: list[str], limit: float
@@ -1158,7 +1193,7 @@ def cmd_run(a: argparse.Namespace) -> int:
             "--gradient-checkpointing", "auto", "--batch-size", str(plan.batch),
             "--micro-batch-size", str(plan.batch), "--max-length", str(plan.max_length),
             "--max-steps", str(steps), "--epochs", "1", "--lr", str(lr),
-            "--warmup-ratio", "0.1", "--scheduler", "constant_with_warmup",
+            "--warmup-ratio", str(plan.warmup_ratio), "--scheduler", "constant_with_warmup",
             "--save-steps", "100000", "--logging-steps", "1", "--overwrite", *extra,
         ]  # fmt: skip
         if lora:

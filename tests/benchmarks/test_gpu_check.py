@@ -153,6 +153,11 @@ def test_bundle_installs_only_what_is_missing_or_too_old(tmp_path: Path) -> None
     ).stdout.split()
     assert out == ["42", "99"]
 
+    # Without pip the wheels are unpacked: the same files import the same way.
+    gc.unzip_wheels([root / "wheels" / wheels[0].name], tmp_path / "site3")
+    assert (tmp_path / "site3" / "gcprobe" / "__init__.py").read_text() == "VALUE = 42\n"
+    assert (tmp_path / "site3" / "gcprobe-1.0.dist-info" / "METADATA").is_file()
+
     # A bundle for another Python installs nothing (its compiled wheels would not load).
     manifest["python_version"] = "2.7"
     (root / "manifest.json").write_text(json.dumps(manifest))
@@ -185,7 +190,7 @@ def test_dry_run_measures_every_figure(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=420,
+        timeout=600,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
