@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from codesteer_cli.runs.settings import EpisodeSettings
 
 MODEL_HELP = "provider:model or an alias, e.g. gpt-4o, openai:gpt-4o, hf:./guide, local:smollm2."
 
@@ -17,9 +20,12 @@ CheckerModel = Annotated[
     typer.Option("--checker-model", help="Self-answer Checker's model. Default: the task model."),
 ]
 Prompts = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--prompts", help="Prompt set: default, or tiny (short prompts for very small models)."
+        "--prompts",
+        help="Prompt set: default, or tiny (short prompts for very small models). Default: "
+        "tiny when the models are embedded ones, else default.",
+        show_default=False,
     ),
 ]
 MaxRounds = Annotated[
@@ -31,13 +37,38 @@ NoSymbolic = Annotated[
 NoSelfCheck = Annotated[
     bool, typer.Option("--no-self-check", help="Ablation: no Self-answer Checker.")
 ]
-MaxTokens = Annotated[int, typer.Option("--max-tokens", help="Task model's answer limit.")]
-GuideMaxTokens = Annotated[int, typer.Option("--guide-max-tokens", help="Guide's reply limit.")]
+_PER_MODEL = " Default: the model's own (embedded models), else {}."
+MaxTokens = Annotated[
+    int | None,
+    typer.Option(
+        "--max-tokens",
+        help="Task model's answer limit." + _PER_MODEL.format(2048),
+        show_default=False,
+    ),
+]
+GuideMaxTokens = Annotated[
+    int | None,
+    typer.Option(
+        "--guide-max-tokens",
+        help="Guide's reply limit." + _PER_MODEL.format(512),
+        show_default=False,
+    ),
+]
 CheckerMaxTokens = Annotated[
-    int, typer.Option("--checker-max-tokens", help="Self-answer Checker's code limit.")
+    int | None,
+    typer.Option(
+        "--checker-max-tokens",
+        help="Self-answer Checker's code limit." + _PER_MODEL.format(1024),
+        show_default=False,
+    ),
 ]
 CheckerAttempts = Annotated[
-    int, typer.Option("--checker-attempts", help="Self-answer Checker tries per answer.")
+    int | None,
+    typer.Option(
+        "--checker-attempts",
+        help="Self-answer Checker tries per answer." + _PER_MODEL.format(2),
+        show_default=False,
+    ),
 ]
 TaskTemperature = Annotated[
     float, typer.Option("--task-temperature", help="Task model's sampling temperature.")
@@ -68,5 +99,37 @@ NoCache = Annotated[
         "--no-cache",
         help="Do not serve or store model answers from the response cache "
         "(a resumed run then repeats its calls).",
+    ),
+]
+
+
+def episode_settings(task_model: str, guide: str | None, **given: object) -> EpisodeSettings:
+    """Episode settings from the options a user gave (None = not given): the rest from
+    the models' own defaults (the embedded models need short prompts and limits), else
+    the engine's. Limits of the task model and checker follow the task model; the
+    guide's limit follows the guide; the prompt set follows both (an API guide of an
+    embedded task model gets the default prompts)."""
+    from codesteer_cli.models.registry import model_defaults
+    from codesteer_cli.runs.settings import EpisodeSettings
+
+    task = model_defaults(task_model)
+    guided = model_defaults(guide) if guide else task
+    defaults = {k: v for k, v in task.items() if k not in ("guide_max_tokens", "prompts")}
+    if "guide_max_tokens" in guided:
+        defaults["guide_max_tokens"] = guided["guide_max_tokens"]
+    if task.get("prompts") and task.get("prompts") == guided.get("prompts"):
+        defaults["prompts"] = task["prompts"]
+    chosen = {k: v for k, v in given.items() if v is not None}
+    return EpisodeSettings(**{**defaults, **chosen})  # type: ignore[arg-type]
+
+
+RequestTimeout = Annotated[
+    float | None,
+    typer.Option(
+        "--request-timeout",
+        help="Seconds one model request may take once sent (time waiting in codesteer's own "
+        "queue does not count); 0 = no limit. Default: $CODESTEER_<PROVIDER>_TIMEOUT, else "
+        "120 for APIs, 1800 for servers on this machine, none for embedded models.",
+        show_default=False,
     ),
 ]

@@ -62,32 +62,34 @@ def command(
     name: o.Name = None,
     resume: o.Resume = None,
     checker_model: o.CheckerModel = None,
-    prompts: o.Prompts = "default",
+    prompts: o.Prompts = None,
     no_symbolic_checker: o.NoSymbolic = False,
     no_self_check: o.NoSelfCheck = False,
-    max_tokens: o.MaxTokens = 2048,
-    guide_max_tokens: o.GuideMaxTokens = 512,
-    checker_max_tokens: o.CheckerMaxTokens = 1024,
-    checker_attempts: o.CheckerAttempts = 2,
+    max_tokens: o.MaxTokens = None,
+    guide_max_tokens: o.GuideMaxTokens = None,
+    checker_max_tokens: o.CheckerMaxTokens = None,
+    checker_attempts: o.CheckerAttempts = None,
     temperature: Annotated[
         float, typer.Option("--temperature", help="Task model's sampling temperature.")
     ] = 0.0,
     seed: o.Seed = None,
     code_timeout: o.CodeTimeout = 30.0,
     no_cache: o.NoCache = False,
+    request_timeout: o.RequestTimeout = None,
 ) -> None:
     """Run a method over SymBench samples; every turn is stored, every episode scored."""
     from codesteer_cli import display
     from codesteer_cli.console import setup_logging
     from codesteer_cli.context import get_store, settings
-    from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
+    from codesteer_cli.runs.settings import ExecutionSettings
     from codesteer_cli.steering.runner import DEFAULT_MODEL, STEER, SteerConfig, steer
     from codesteer_cli.store.figures import task_summaries
 
     setup_logging(settings.verbose)
+    task_model = task_model or DEFAULT_MODEL
     cfg = SteerConfig(
         method=method,
-        task_model=task_model or DEFAULT_MODEL,
+        task_model=task_model,
         guide=guide,
         checker_model=checker_model,
         tasks=tasks,
@@ -96,7 +98,9 @@ def command(
         source=source,
         limit=limit,
         repeats=repeats,
-        episode=EpisodeSettings(
+        episode=o.episode_settings(
+            task_model,
+            guide or task_model if method in ("codesteer", "symbolic_agent") else None,
             prompts=prompts,
             max_rounds=max_rounds,
             symbolic_checker=not no_symbolic_checker,
@@ -109,7 +113,7 @@ def command(
             seed=seed,
             code_timeout_s=code_timeout,
         ),
-        execution=ExecutionSettings(concurrency, max_cost, not no_cache),
+        execution=ExecutionSettings(concurrency, max_cost, not no_cache, request_timeout),
     )
     if not resume:
         cfg.validate()

@@ -117,13 +117,13 @@ def sft(
         ),
     ] = "code,text,return,terminate,fix,thorough",
     checker_model: o.CheckerModel = None,
-    prompts: o.Prompts = "default",
+    prompts: o.Prompts = None,
     no_symbolic_checker: o.NoSymbolic = False,
     no_self_check: o.NoSelfCheck = False,
-    max_tokens: o.MaxTokens = 2048,
-    guide_max_tokens: o.GuideMaxTokens = 512,
-    checker_max_tokens: o.CheckerMaxTokens = 1024,
-    checker_attempts: o.CheckerAttempts = 2,
+    max_tokens: o.MaxTokens = None,
+    guide_max_tokens: o.GuideMaxTokens = None,
+    checker_max_tokens: o.CheckerMaxTokens = None,
+    checker_attempts: o.CheckerAttempts = None,
     task_temperature: o.TaskTemperature = 0.0,
     teacher_temperature: Annotated[
         float, typer.Option("--teacher-temperature", help="Teacher's sampling temperature.")
@@ -135,15 +135,18 @@ def sft(
     name: o.Name = None,
     resume: o.Resume = None,
     no_cache: o.NoCache = False,
+    request_timeout: o.RequestTimeout = None,
 ) -> None:
     """Teacher trajectories on training samples → SFT examples (correct ones only)."""
-    from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings, check_int
+    from codesteer_cli.runs.settings import ExecutionSettings, check_int
 
     _require(resume, ("--teacher", teacher), ("--task-model", task_model))
     search = teacher == "search"
     turns = max_guidance_turns if max_guidance_turns is not None else (2 if search else 5)
     check_int("--max-guidance-turns", turns, 1, 101)
-    episode = EpisodeSettings(
+    episode = o.episode_settings(
+        task_model or "",
+        None if search else teacher,
         prompts=prompts,
         max_rounds=turns - 1,
         symbolic_checker=not no_symbolic_checker,
@@ -157,7 +160,7 @@ def sft(
         seed=seed,
         code_timeout_s=code_timeout,
     )
-    execution = ExecutionSettings(concurrency, max_cost, not no_cache)
+    execution = ExecutionSettings(concurrency, max_cost, not no_cache, request_timeout)
     if search or (resume and _kind_of(resume) == "synthesize-search"):
         from codesteer_cli.synthesis.search import SEARCH, SearchConfig, synthesize_search
 
@@ -252,13 +255,13 @@ def dpo(
     ] = 0.0,
     max_rounds: o.MaxRounds = 5,
     checker_model: o.CheckerModel = None,
-    prompts: o.Prompts = "default",
+    prompts: o.Prompts = None,
     no_symbolic_checker: o.NoSymbolic = False,
     no_self_check: o.NoSelfCheck = False,
-    max_tokens: o.MaxTokens = 2048,
-    guide_max_tokens: o.GuideMaxTokens = 512,
-    checker_max_tokens: o.CheckerMaxTokens = 1024,
-    checker_attempts: o.CheckerAttempts = 2,
+    max_tokens: o.MaxTokens = None,
+    guide_max_tokens: o.GuideMaxTokens = None,
+    checker_max_tokens: o.CheckerMaxTokens = None,
+    checker_attempts: o.CheckerAttempts = None,
     task_temperature: o.TaskTemperature = 0.0,
     seed: o.Seed = None,
     code_timeout: o.CodeTimeout = 30.0,
@@ -267,9 +270,10 @@ def dpo(
     name: o.Name = None,
     resume: o.Resume = None,
     no_cache: o.NoCache = False,
+    request_timeout: o.RequestTimeout = None,
 ) -> None:
     """Trees of guidance continuations from a guide → scored nodes → DPO pairs."""
-    from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
+    from codesteer_cli.runs.settings import ExecutionSettings
     from codesteer_cli.synthesis.dpo import DPO, DpoConfig, synthesize_dpo
 
     _require(resume, ("--task-model", task_model))
@@ -286,7 +290,9 @@ def dpo(
         max_depth=max_depth,
         rollout_temperature=rollout_temperature,
         allow_unseen=allow_unseen,
-        episode=EpisodeSettings(
+        episode=o.episode_settings(
+            task_model or "",
+            all_guides[0] if all_guides else None,
             prompts=prompts,
             max_rounds=max_rounds,
             symbolic_checker=not no_symbolic_checker,
@@ -299,7 +305,7 @@ def dpo(
             seed=seed,
             code_timeout_s=code_timeout,
         ),
-        execution=ExecutionSettings(concurrency, max_cost, not no_cache),
+        execution=ExecutionSettings(concurrency, max_cost, not no_cache, request_timeout),
     )
     _play(synthesize_dpo, DPO, cfg, name, resume, "dpo", "trees", _dpo_line)
 

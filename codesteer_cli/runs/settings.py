@@ -97,10 +97,12 @@ class ExecutionSettings:
     concurrency: int = 8
     max_cost: float | None = None  # USD; stop starting episodes before passing it
     cache: bool = True  # serve and store model answers through the response cache
+    request_timeout: float | None = None  # seconds per sent request; None: the provider's
 
     def validate(self) -> None:
         check_int("--concurrency", self.concurrency, 1, MAX_CONCURRENCY)
         check_float("--max-cost", self.max_cost, 0.0)
+        check_float("--request-timeout", self.request_timeout, 0.0, 86_400.0)
 
 
 C = TypeVar("C", bound="RunConfig")

@@ -89,7 +89,11 @@ def make_models(
 
     def model(spec: str) -> ChatModel:
         return get_model(
-            spec, store=store, cache=execution.cache, concurrency=execution.concurrency
+            spec,
+            store=store,
+            cache=execution.cache,
+            concurrency=execution.concurrency,
+            request_timeout=execution.request_timeout,
         )
 
     return Models(
