@@ -11,6 +11,8 @@ baseline (the ratio is what the sandbox costs on this machine at this load).
 from __future__ import annotations
 
 import argparse
+import logging
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +28,13 @@ def _p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
 
+def _cpu() -> float:
+    """CPU seconds of all finished children (the sandbox's processes included): a cost
+    that, unlike wall time, hardly depends on how busy the machine is."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def _plain(runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -39,9 +48,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=40)
     args = ap.parse_args()
+    logging.getLogger("codesteer.sandbox").setLevel(logging.ERROR)  # none's warnings
     print(
         f"{'mode':11} {'print(1) median':>16} {'p95':>8} {'plain python':>13} {'ratio':>6} "
-        f"{'0.5 s CPU: overhead':>20}"
+        f"{'CPU/run':>8} {'plain CPU':>9} {'0.5 s CPU: overhead':>20}"
     )
     for mode in MODES:
         if mode != "none":
@@ -51,14 +61,16 @@ def main() -> None:
                 continue
         ex = Executor(Limits(wall_s=10), workers=1, isolation=mode)
         ex.run("print(1)")  # warm the page cache
-        quick = []
-        plain = []
+        quick, plain, cpu, plain_cpu = [], [], 0.0, 0.0
         for _ in range(args.runs):  # interleaved with the baseline: the same load for both
-            t0 = time.perf_counter()
+            c0, t0 = _cpu(), time.perf_counter()
             r = ex.run("print(1)")
             quick.append(time.perf_counter() - t0)
+            c1 = _cpu()
+            cpu += c1 - c0
             assert r.stdout.strip() == "1", r
             plain.append(_plain(1))
+            plain_cpu += _cpu() - c1
         busy = []
         for _ in range(max(3, args.runs // 8)):
             t0 = time.perf_counter()
@@ -67,7 +79,8 @@ def main() -> None:
         med, base = 1000 * statistics.median(quick), 1000 * statistics.median(plain)
         print(
             f"{mode:11} {med:13.1f} ms {1000 * _p95(quick):6.1f} ms {base:10.1f} ms "
-            f"{med / base:6.2f} {1000 * statistics.median(busy):17.1f} ms   "
+            f"{med / base:6.2f} {1000 * cpu / args.runs:5.1f} ms "
+            f"{1000 * plain_cpu / args.runs:6.1f} ms {1000 * statistics.median(busy):17.1f} ms   "
             f"[print(1) median < 60 ms: {'OK' if med < 60 else 'MISSED'}]"
         )
 

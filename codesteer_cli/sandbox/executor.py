@@ -352,11 +352,8 @@ def _spawn(  # type: ignore[no-untyped-def]
     err = _Capture(proc.stderr, lim.output_bytes)  # type: ignore[arg-type]
     out.start()
     err.start()
-    try:
-        proc.stdin.write(stdin.encode("utf-8", errors="replace"))  # type: ignore[union-attr]
-        proc.stdin.close()  # type: ignore[union-attr]
-    except OSError:
-        pass
+    feed = threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True)
+    feed.start()  # in a thread: a program that never reads must not block us past the limit
     before = group.counters() if group else (0, 0)
     timed_out = not _wait(proc, lim.wall_s)
     duration = time.monotonic() - start
@@ -395,6 +392,14 @@ def _spawn(  # type: ignore[no-untyped-def]
         error,
         events,
     )
+
+
+def _feed(pipe: IO[bytes], text: str) -> None:
+    try:
+        pipe.write(text.encode("utf-8", errors="replace"))
+        pipe.close()
+    except OSError:
+        pass
 
 
 def _wait(proc: subprocess.Popen[bytes], timeout: float) -> bool:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import sys
 from dataclasses import dataclass, field
 
 from codesteer_cli.errors import UserError
@@ -76,7 +75,8 @@ def choose_isolation(mode: str | None = None) -> Isolation:
     if m != "auto":
         iso, why = _candidate(m)
         if iso is None:
-            raise UserError(f"sandbox mode {m} is unavailable here: {why}")
+            fix = "" if "not installed" in why or m == "none" else f"; to fix it, {_FIX}"
+            raise UserError(f"sandbox mode {m} is unavailable here: {why}{fix}")
         return iso
     whys = []
     for m in ("bwrap", "namespaces"):
@@ -135,8 +135,7 @@ def _candidate(mode: str) -> tuple[Isolation | None, str]:
     )
     ok, why = _prove(iso)
     if not ok:
-        hint = "" if mode == "none" else f" ({_FIX})"
-        return None, why + hint
+        return None, why
     return iso, "ok"
 
 
@@ -165,9 +164,9 @@ def _enforced(mode: str, root: bool, cg: object, packages: tuple[str, ...]) -> t
         "nested user namespaces disabled",
         "own PID namespace: nothing outlives the run; parent and host processes invisible",
         "no network (own network namespace), own IPC and UTS namespaces",
-        "file system: read-only /usr and the interpreter with the allowed packages only ("
+        "file system: the interpreter with the allowed packages only ("
         + (", ".join(packages) or "none installed")
-        + "); no project, store, virtual environment or home folders; fresh /proc",
+        + "), read-only; no project, store, virtual environment or home folders; fresh /proc",
         "private size-limited tmpfs for the run folder and /tmp, and for /dev/shm; both "
         "vanish with the run even if the owner is killed",
         limits,
@@ -189,7 +188,10 @@ def _not_enforced(mode: str, root: bool, cg: object) -> tuple[str, ...]:
             "processes that leave the process group may outlive the run"
             + ("" if cg.version else "; memory is capped per process only"),
         )
-    out = ["no seccomp system-call filter (system calls run without any capability)"]
+    out = [
+        "no seccomp system-call filter (system calls run without any capability)",
+        "/usr (the system's programs and libraries) is visible, read-only",
+    ]
     if not cg.version:
         out.append(
             "run-wide memory cap (memory is limited per process only: "
@@ -229,8 +231,3 @@ def _prove(iso: Isolation) -> tuple[bool, str]:
     if uid == "0" or cap != "0" or ppid != "1" or names != "lo":
         return False, f"isolation check failed (uid {uid}, caps {cap}, ppid {ppid}, nets {names})"
     return True, "ok"
-
-
-def _python_for_setup() -> str:
-    """The interpreter that runs the namespaces setup step (the base one, started -S)."""
-    return os.path.realpath(sys.executable)

@@ -20,6 +20,7 @@ from string import Template
 import pytest
 
 from codesteer_cli.sandbox import ExecResult, Executor, Limits
+from codesteer_cli.sandbox.view import python_view
 from tests.sandbox.conftest import Host, alive, files_named
 
 Check = Callable[[ExecResult, Host], None]
@@ -151,6 +152,8 @@ def _mountinfo(r: ExecResult, h: Host) -> None:
     points = {ln.split()[4] for ln in text.splitlines() if ln.strip()}
     allowed = {"/", "/usr", "/usr/local", "/tmp", "/dev", "/proc", "/etc/ld.so.cache"}
     allowed |= {sys.base_prefix, os.path.realpath(sys.base_prefix), "/dev/shm", "/dev/pts"}
+    view = python_view()  # an interpreter in /usr: its site folders are mount points too
+    allowed |= {view.site_dest, *view.hidden_sites}
     extra = {p for p in points if p not in allowed and not p.startswith("/dev/")}
     assert not extra, extra
 
