@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
 
-    from codesteer_cli.training.launch import RunContext
+    from codesteer_cli.training.run_context import RunContext
     from codesteer_cli.training.sft_config import SFTOptions
     from codesteer_cli.training.sft_trainer import prepare_sft
 

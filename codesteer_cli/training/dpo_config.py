@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.training.sft_config import TrainOptions, _choice
+from codesteer_cli.training.config import TrainOptions, choice
 
 LOSS_TYPES = ("sigmoid", "ipo", "hinge", "robust")
 
@@ -28,6 +28,6 @@ class DPOOptions(TrainOptions):
 
     def validate(self) -> None:
         super().validate()
-        _choice("--loss-type", self.loss_type, LOSS_TYPES)
+        choice("--loss-type", self.loss_type, LOSS_TYPES)
         if self.beta <= 0:
             raise UserError(f"--beta must be positive, got {self.beta}")

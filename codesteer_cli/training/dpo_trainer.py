@@ -31,7 +31,7 @@ from codesteer_cli.training.modeling import (
     resolve_base,
     use_checkpointing,
 )
-from codesteer_cli.training.sft_trainer import (
+from codesteer_cli.training.pipeline import (
     Prepared,
     announce,
     common_args,
@@ -41,7 +41,7 @@ from codesteer_cli.training.sft_trainer import (
 
 if TYPE_CHECKING:
     from codesteer_cli.training.dpo_config import DPOOptions
-    from codesteer_cli.training.launch import RunContext
+    from codesteer_cli.training.run_context import RunContext
 
 
 def _trainer_class() -> type:

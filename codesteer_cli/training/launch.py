@@ -28,66 +28,19 @@ import shutil
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.store.db import Store
-from codesteer_cli.training.sft_config import TrainOptions
+from codesteer_cli.training.config import TrainOptions
+from codesteer_cli.training.pipeline import SUMMARY_FILE
+from codesteer_cli.training.run_context import RunContext
 
 JOB_FILE = "codesteer_job.json"
 ACCELERATE_FILE = "accelerate_config.yaml"
 OUTPUT_MARKERS = ("config.json", "adapter_config.json", "model.safetensors")
-
-
-@dataclass
-class RunContext:
-    kind: str
-    out_dir: Path
-    run_id: int | None = None
-    db_url: str | None = None
-    resume_from: str | None = None
-    _store: Store | None = field(default=None, repr=False)
-
-    @property
-    def is_main(self) -> bool:
-        return int(os.environ.get("RANK", "0")) == 0
-
-    @property
-    def store(self) -> Store | None:
-        """The run store, in the main process only (other ranks never write)."""
-        if self._store is None and self.db_url and self.run_id is not None and self.is_main:
-            from codesteer_cli.store.db import open_store
-
-            self._store = open_store(self.db_url)
-        return self._store
-
-    def record_config(self, extra: dict[str, Any]) -> None:
-        store = self.store
-        if store is not None and self.run_id is not None:
-            from codesteer_cli.training.metrics import update_run_config
-
-            update_run_config(store, self.run_id, {"resolved": extra})
-
-    def finish(
-        self, status: str, summary: dict[str, Any] | None = None, error: str | None = None
-    ) -> None:
-        store = self.store
-        if store is None or self.run_id is None:
-            return
-        from codesteer_cli.store import repo
-
-        repo.finish_run(store, self.run_id, status, summary=summary, error=error)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "out_dir": str(self.out_dir),
-            "run_id": self.run_id,
-            "db_url": self.db_url,
-            "resume_from": self.resume_from,
-        }
 
 
 # --- checks before anything loads ---------------------------------------------------
@@ -357,8 +310,6 @@ def run_training(
     except BaseException as exc:
         _close_if_running(store, run_id, exc)
         raise
-    from codesteer_cli.training.sft_trainer import SUMMARY_FILE
-
     if rc != 0:
         _close_if_running(store, run_id, None, f"a training process exited with code {rc}")
         raise UserError(f"training failed: a training process exited with code {rc} (see above)")

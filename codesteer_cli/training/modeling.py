@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.training.sft_config import CHECKPOINTING_FROM_PARAMS, TrainOptions
+from codesteer_cli.training.config import CHECKPOINTING_FROM_PARAMS, TrainOptions
 
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
 

@@ -73,7 +73,7 @@ def test_dpo_references(tiny_model_dir, dpo_file, tmp_path) -> None:
 
     from codesteer_cli.training.dpo_config import DPOOptions
     from codesteer_cli.training.dpo_trainer import prepare_dpo
-    from codesteer_cli.training.launch import RunContext
+    from codesteer_cli.training.run_context import RunContext
 
     full = prepare_dpo(
         DPOOptions(base=str(tiny_model_dir), data=str(dpo_file)),

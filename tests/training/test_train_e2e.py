@@ -113,7 +113,7 @@ def test_sft_then_dpo_full(
 def test_trl_keeps_our_labels(tiny_model_dir, sft_file, tmp_path) -> None:
     """TRL receives the pre-tokenized rows and trains on exactly our labels."""
     from codesteer_cli.training.data import load_sft, tokenize_sft
-    from codesteer_cli.training.launch import RunContext
+    from codesteer_cli.training.run_context import RunContext
     from codesteer_cli.training.sft_config import SFTOptions
     from codesteer_cli.training.sft_trainer import prepare_sft
     from codesteer_cli.training.templates import resolve_training_template
@@ -131,7 +131,7 @@ def test_trl_keeps_our_labels(tiny_model_dir, sft_file, tmp_path) -> None:
 
 
 def test_gradient_checkpointing_switch_reaches_the_model(tiny_model_dir, sft_file, tmp_path):
-    from codesteer_cli.training.launch import RunContext
+    from codesteer_cli.training.run_context import RunContext
     from codesteer_cli.training.sft_config import SFTOptions
     from codesteer_cli.training.sft_trainer import prepare_sft
 
