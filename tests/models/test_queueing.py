@@ -110,3 +110,23 @@ def test_a_llama_cpp_server_takes_only_what_it_has_slots_for(llama_http: str) ->
     assert wall > timeout, (
         f"inconclusive: the burst ({wall:.1f}s) fit in the timeout ({timeout:.1f}s)"
     )
+
+
+def test_transformers_requests_are_timed_from_their_batch(smollm2: Any) -> None:
+    """The batched transformers engine queues requests behind the running batch; a
+    request's timeout starts when its own batch starts, so with batches of one, the
+    fourth of four concurrent calls waits ~3 calls' time and still succeeds."""
+    lm = smollm2.lm
+    before = lm.batcher.max_batch
+    try:
+        start = time.monotonic()
+        assert smollm2.complete(ask("request 0"), max_tokens=16).ok
+        one = time.monotonic() - start
+        timeout = max(2.0 * one, 1.0)
+        model = get_model("local:smollm2@transformers", concurrency=1, request_timeout=timeout)
+        assert model.lm is lm and lm.batcher.max_batch == 1
+        results, wall = burst(model, 4, max_tokens=16)
+        assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+        assert wall > timeout, f"inconclusive: {wall:.1f}s fit in the {timeout:.1f}s timeout"
+    finally:
+        lm.batcher.max_batch = before

@@ -8,7 +8,7 @@
   atomic, under a file lock).
 
 Each model runs on the engine that measured faster for it at the concurrency asked for
-(`ENGINE_CHOICE`, from benchmarks/local_throughput.py): llama.cpp serves the GGUF
+(`Embedded.engine_choice`, from benchmarks/local_throughput.py): llama.cpp serves the GGUF
 directly; transformers needs it dequantized to fp32 safetensors once (~20 s for
 SmolLM2), also built atomically into the cache. `local:<model>@<engine>` or
 $CODESTEER_LOCAL_ENGINE picks one explicitly. `model_defaults` gives the prompt set and
@@ -78,7 +78,7 @@ class Embedded:
     size: int | None = None  # of the whole GGUF, checked when parts are assembled
     sha256: str | None = None
     fp32_folder: str = ""  # the transformers engine's dequantized cache
-    # (concurrency up to N, engine), first match wins: measured, see ENGINE_CHOICE.
+    # (concurrency up to N, engine), first match wins; from benchmarks/local_throughput.py
     engine_choice: tuple[tuple[int, str], ...] = ((1_000_000, "llama.cpp"),)
     defaults: tuple[tuple[str, Any], ...] = ()
 
@@ -124,9 +124,12 @@ MODELS: dict[str, Embedded] = {
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             fp32_folder="qwen2.5-coder-0.5b-instruct-fp32-1d961463",
             engine_choice=((1_000_000, "llama.cpp"),),
+            # The tiny prompts make this model imitate a REPL (">>> 6*62"): 0% with
+            # all_code on number_multiply and letters, vs 60% / 70% with the default set
+            # (complexity 1, 10 samples each; 512 tokens fit its verbose programs).
             defaults=(
-                ("prompts", "tiny"),
-                ("task_max_tokens", 384),
+                ("prompts", "default"),
+                ("task_max_tokens", 512),
                 ("guide_max_tokens", 16),
                 ("checker_max_tokens", 64),
                 ("checker_attempts", 1),
