@@ -42,9 +42,24 @@ Base = Annotated[
         show_default=False,
     ),
 ]
-Data = Annotated[str | None, typer.Option("--data", help="Training JSONL.", show_default=False)]
-EvalData = Annotated[
-    str | None, typer.Option("--eval-data", help="Validation JSONL (same format).")
+Data = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        help="Training data: the JSONL of `synthesize export`, or LLaMA-Factory alpaca "
+        "(with history) / sharegpt, as JSON lines or one JSON array.",
+        show_default=False,
+    ),
+]
+EvalData = Annotated[str | None, typer.Option("--eval-data", help="Validation data (same format).")]
+DataFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--data-format",
+        help="auto (read from the first example), jsonl (ours), alpaca or sharegpt "
+        "(LLaMA-Factory's, as the original release's data).",
+        show_default="auto",
+    ),
 ]
 Out = Annotated[
     str | None,
@@ -73,8 +88,19 @@ MaxLength = Annotated[
     int | None,
     typer.Option(
         "--max-length",
-        help="Longest example in tokens; longer ones are left out (counted).",
+        help="Longest example in tokens; see --overlong for longer ones.",
         show_default="8192",
+        rich_help_panel=_T,
+    ),
+]
+Overlong = Annotated[
+    str | None,
+    typer.Option(
+        "--overlong",
+        help="Examples over --max-length: drop (left out, counted) or truncate (cut to "
+        "their first --max-length tokens, counted; one left with no trained token is "
+        "dropped; DPO answers keep at least half the budget).",
+        show_default="drop",
         rich_help_panel=_T,
     ),
 ]
@@ -270,6 +296,7 @@ def sft(
     base: Base = None,
     data: Data = None,
     eval_data: EvalData = None,
+    data_format: DataFormat = None,
     out: Out = None,
     name: Name = None,
     epochs: Annotated[
@@ -284,7 +311,9 @@ def sft(
         typer.Option(
             "--train-on",
             help="last: only each example's final guide turn carries the loss (earlier ones "
-            "are context, trained in their own examples); all: every guide turn.",
+            "are context, trained in their own examples, as `synthesize export` writes "
+            "them); all: every guide turn, as LLaMA-Factory trains the original release's "
+            "alpaca data with history.",
             show_default="last",
             rich_help_panel=_T,
         ),
@@ -292,6 +321,7 @@ def sft(
     batch_size: BatchSize = None,
     micro_batch_size: MicroBatch = None,
     max_length: MaxLength = None,
+    overlong: Overlong = None,
     max_steps: MaxSteps = None,
     lora: Lora = None,
     lora_r: LoraR = None,
@@ -323,7 +353,8 @@ def sft(
     main_process_port: MainPort = None,
     no_store: NoStore = False,
 ) -> None:
-    """Supervised fine-tuning on the guide turns of `synthesize export` SFT data."""
+    """Supervised fine-tuning on the guide turns of `synthesize export` SFT data (or
+    LLaMA-Factory alpaca / sharegpt data)."""
     flags = _overrides(locals())
     from codesteer_cli.training.sft_config import SFTOptions
 
@@ -344,9 +375,16 @@ def dpo(
         ),
     ] = None,
     data: Annotated[
-        str | None, typer.Option("--data", help="Preference pairs JSONL.", show_default=False)
+        str | None,
+        typer.Option(
+            "--data",
+            help="Preference pairs: the JSONL of `synthesize export`, or LLaMA-Factory "
+            "sharegpt / alpaca ranking data, as JSON lines or one JSON array.",
+            show_default=False,
+        ),
     ] = None,
     eval_data: EvalData = None,
+    data_format: DataFormat = None,
     out: Out = None,
     name: Name = None,
     epochs: Annotated[
@@ -372,6 +410,7 @@ def dpo(
     batch_size: BatchSize = None,
     micro_batch_size: MicroBatch = None,
     max_length: MaxLength = None,
+    overlong: Overlong = None,
     max_steps: MaxSteps = None,
     lora: Lora = None,
     lora_r: LoraR = None,
@@ -453,6 +492,8 @@ def _render_result(result: Any) -> None:
     data = s.get("data") or {}
     if data.get("too_long"):
         rows.append(("left out (too long)", str(data["too_long"])))
+    if data.get("truncated"):
+        rows.append(("truncated to --max-length", str(data["truncated"])))
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)
@@ -568,7 +609,14 @@ def _config_table(info: dict[str, Any]) -> Any:
             table.add_row(k.replace("_", "-"), str(v))
         elif k == "resume_from" and v:
             table.add_row("resumed from", str(v))
-    for k in ("world_size", "precision", "template", "reference", "gradient_checkpointing_on"):
+    for k in (
+        "world_size",
+        "precision",
+        "template",
+        "data_format",
+        "reference",
+        "gradient_checkpointing_on",
+    ):
         if k in resolved:
             table.add_row(k.replace("_", " "), str(resolved[k]))
     if "micro_batch_size" in resolved:
@@ -604,7 +652,8 @@ def _summary_table(summary: dict[str, Any]) -> Any:
         table.add_row(
             "examples",
             f"{data.get('kept')} of {data.get('examples')} "
-            f"({data.get('too_long', 0)} too long), {data.get('trained_tokens')} trained tokens",
+            f"({data.get('too_long', 0)} too long, {data.get('truncated', 0)} truncated), "
+            f"{data.get('trained_tokens')} trained tokens",
         )
     return table
 

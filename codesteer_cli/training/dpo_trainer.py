@@ -40,6 +40,7 @@ from codesteer_cli.training.pipeline import (
 )
 
 if TYPE_CHECKING:
+    from codesteer_cli.training.data import TokenStats
     from codesteer_cli.training.dpo_config import DPOOptions
     from codesteer_cli.training.run_context import RunContext
 
@@ -70,7 +71,7 @@ def prepare_dpo(opts: DPOOptions, ctx: RunContext) -> Prepared:
     from datasets import Dataset
     from trl import DPOConfig
 
-    from codesteer_cli.training.data import load_dpo, tokenize_dpo
+    from codesteer_cli.training.data import read_dpo, tokenize_dpo
     from codesteer_cli.training.metrics import make_callbacks, quiet_trainer
     from codesteer_cli.training.templates import resolve_training_template
 
@@ -79,14 +80,16 @@ def prepare_dpo(opts: DPOOptions, ctx: RunContext) -> Prepared:
     ref = resolve_base(opts.base)
     tokenizer = load_tokenizer(ref, opts.chat_template)
     template = resolve_training_template(tokenizer)
-    train_rows, train_stats = tokenize_dpo(
-        load_dpo(opts.data), tokenizer, template, opts.max_length, opts.data
-    )
+
+    def tokenized(path: str) -> tuple[list[dict[str, list[int]]], TokenStats, str]:
+        pairs, fmt = read_dpo(path, opts.data_format)
+        rows, stats = tokenize_dpo(pairs, tokenizer, template, opts.max_length, path, opts.overlong)
+        return rows, stats, fmt
+
+    train_rows, train_stats, data_format = tokenized(opts.data)
     eval_rows = eval_stats = None
     if opts.eval_data:
-        eval_rows, eval_stats = tokenize_dpo(
-            load_dpo(opts.eval_data), tokenizer, template, opts.max_length, opts.eval_data
-        )
+        eval_rows, eval_stats, _ = tokenized(opts.eval_data)
     precision = pick_precision(opts)
     args = DPOConfig(
         **common_args(opts, ctx.out_dir, precision, False, eval_rows is not None),
@@ -142,6 +145,7 @@ def prepare_dpo(opts: DPOOptions, ctx: RunContext) -> Prepared:
     details = {
         "base_resolved": ref.as_dict(),
         "template": template.source,
+        "data_format": data_format,
         "precision": precision.name,
         "device": precision.device,
         "gradient_checkpointing_on": checkpointing,

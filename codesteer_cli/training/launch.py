@@ -107,9 +107,9 @@ def preflight(kind: str, opts: TrainOptions) -> None:
 
     check_strategy(opts)
     load = load_sft if kind == "sft" else load_dpo
-    load(opts.data)
+    load(opts.data, opts.data_format)
     if opts.eval_data:
-        load(opts.eval_data)
+        load(opts.eval_data, opts.data_format)
 
 
 # --- the accelerate config ----------------------------------------------------------

@@ -31,6 +31,7 @@ from codesteer_cli.training.pipeline import (
 )
 
 if TYPE_CHECKING:
+    from codesteer_cli.training.data import TokenStats
     from codesteer_cli.training.run_context import RunContext
     from codesteer_cli.training.sft_config import SFTOptions
 
@@ -111,7 +112,7 @@ def prepare_sft(opts: SFTOptions, ctx: RunContext) -> Prepared:
     from datasets import Dataset
     from trl import SFTConfig
 
-    from codesteer_cli.training.data import load_sft, tokenize_sft
+    from codesteer_cli.training.data import read_sft, tokenize_sft
     from codesteer_cli.training.metrics import make_callbacks, quiet_trainer
     from codesteer_cli.training.templates import resolve_training_template
 
@@ -125,20 +126,19 @@ def prepare_sft(opts: SFTOptions, ctx: RunContext) -> Prepared:
         )
     tokenizer = load_tokenizer(ref, opts.chat_template)
     template = resolve_training_template(tokenizer)
-    train_rows, train_stats = tokenize_sft(
-        load_sft(opts.data), tokenizer, template, opts.train_on, opts.max_length, opts.data
-    )
+
+    def tokenized(path: str) -> tuple[list[dict[str, list[int]]], TokenStats, str]:
+        examples, fmt = read_sft(path, opts.data_format)
+        rows, stats = tokenize_sft(
+            examples, tokenizer, template, opts.train_on, opts.max_length, path, opts.overlong
+        )
+        return rows, stats, fmt
+
+    train_rows, train_stats, data_format = tokenized(opts.data)
     eval_rows = None
     eval_stats = None
     if opts.eval_data:
-        eval_rows, eval_stats = tokenize_sft(
-            load_sft(opts.eval_data),
-            tokenizer,
-            template,
-            opts.train_on,
-            opts.max_length,
-            opts.eval_data,
-        )
+        eval_rows, eval_stats, _ = tokenized(opts.eval_data)
     precision = pick_precision(opts)
     out_dir = ctx.out_dir
     # Arguments first: under DeepSpeed ZeRO-3 they make from_pretrained shard at load time.
@@ -173,6 +173,7 @@ def prepare_sft(opts: SFTOptions, ctx: RunContext) -> Prepared:
     details = {
         "base_resolved": ref.as_dict(),
         "template": template.source,
+        "data_format": data_format,
         "precision": precision.name,
         "device": precision.device,
         "gradient_checkpointing_on": checkpointing,
