@@ -1,9 +1,18 @@
-"""`synthesize export`: the stored SFT examples and DPO pairs as TRL conversational JSONL.
+"""`synthesize export`: the stored SFT examples and DPO pairs as training files.
 
+`--format trl` (JSONL, what `train sft`/`train dpo` read natively):
 SFT rows: {"messages": [...], "weight": 1|2, "task", "sample_id", "turn"}; the last
 message is the guide turn being taught; rows of weight 2 are written twice.
 DPO rows: {"prompt": [... ending with a user message], "chosen": [{"role": "assistant",
 "content": ...}], "rejected": [...], "task", "sample_id"}.
+
+`--format llamafactory` (the original release's layout, see `training/llamafactory.py`):
+SFT rows in alpaca with history, DPO rows in sharegpt ranking, the same extra keys
+(LLaMA-Factory drops them), one JSON array per file (JSON lines when the name ends in
+`.jsonl`), and a `dataset_info.json` beside the SFT file (else the DPO file) naming each
+file as a dataset (its stem) with its columns; entries already in that file are kept.
+`train sft`/`train dpo` read these files back to the same examples.
+
 Both are deduplicated (an SFT conversation met twice keeps its highest weight), and a
 share of the *samples* is held out for validation (`OUT.val.jsonl`): all rows of a
 sample go to the same file, in SFT and DPO alike, chosen by a hash of the sample's
@@ -15,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.orm import aliased
 from sqlmodel import select
@@ -30,7 +39,8 @@ from codesteer_cli.store.models import DPONodeRow, DPOPairRow, RunRow, SampleRow
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
 
-FORMATS = ("trl",)
+FORMATS = ("trl", "llamafactory")
+DATASET_INFO = "dataset_info.json"
 SFT_KIND = "synthesize-sft"
 DPO_KIND = "synthesize-dpo"
 SEARCH_KIND = "synthesize-search"  # gives both SFT examples and DPO pairs
@@ -64,6 +74,8 @@ class ExportResult:
     samples: int = 0
     val_samples: int = 0
     runs: list[str] = field(default_factory=list)
+    dataset_info: Path | None = None  # llamafactory: the dataset_info.json written
+    datasets: list[str] = field(default_factory=list)  # llamafactory: its entries written
 
 
 def select_runs(store: Store, refs: Sequence[str] | None, kinds: Sequence[str]) -> list[RunRow]:
@@ -158,19 +170,105 @@ def split_samples(hashes: set[str], fraction: float, seed: int = 0) -> set[str]:
     return set(order[:k])
 
 
-def _write(path: Path, rows: list[dict[str, Any]], sft: bool) -> int:
-    """Write rows as JSONL atomically; SFT rows of weight w are written w times."""
+def _atomic(path: Path, write: Callable[[TextIO], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    n = 0
     with tmp.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            line = json.dumps(row, ensure_ascii=False) + "\n"
-            for _ in range(row["weight"] if sft else 1):
-                fh.write(line)
-                n += 1
+        write(fh)
     tmp.replace(path)
-    return n
+
+
+def _repeat(rows: list[dict[str, Any]], sft: bool) -> list[dict[str, Any]]:
+    """SFT rows of weight w appear w times."""
+    return [r for r in rows for _ in range(r["weight"] if sft else 1)]
+
+
+def _write(path: Path, rows: list[dict[str, Any]], sft: bool) -> int:
+    """Write rows as JSONL atomically; SFT rows of weight w are written w times."""
+    out = _repeat(rows, sft)
+
+    def write(fh: TextIO) -> None:
+        for row in out:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    _atomic(path, write)
+    return len(out)
+
+
+def llamafactory_row(row: dict[str, Any], sft: bool) -> dict[str, Any]:
+    """One of our rows in LLaMA-Factory's layout: alpaca with history (SFT) or sharegpt
+    ranking (DPO), our extra keys after it."""
+    from codesteer_cli.training import llamafactory as lf
+
+    where = f"sample {row['sample_id']}" + (f", turn {row['turn']}" if sft else "")
+    if sft:
+        out = lf.to_alpaca(row["messages"], where)
+        extra = ("weight", "task", "sample_id", "turn")
+    else:
+        out = lf.to_sharegpt_pair(row["prompt"], row["chosen"][0], row["rejected"][0], where)
+        extra = ("task", "sample_id")
+    return {**out, **{k: row[k] for k in extra}}
+
+
+def _write_llamafactory(path: Path, rows: list[dict[str, Any]], sft: bool) -> int:
+    """Write rows in LLaMA-Factory's layout: a JSON array, or JSON lines for `.jsonl`."""
+    out = [llamafactory_row(r, sft) for r in _repeat(rows, sft)]
+    if sft and _with_system(rows):
+        out = [{**r, "system": r.get("system", "")} for r in out]  # one column for all
+
+    def write(fh: TextIO) -> None:
+        if path.suffix == ".jsonl":
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in out)
+        else:
+            json.dump(out, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+
+    _atomic(path, write)
+    return len(out)
+
+
+def _with_system(rows: list[dict[str, Any]]) -> bool:
+    """Whether any SFT conversation has a system prompt (then the alpaca files carry a
+    `system` column)."""
+    return any(r["messages"][0]["role"] == "system" and r["messages"][0]["content"] for r in rows)
+
+
+def write_dataset_info(
+    folder: Path, files: list[tuple[Path, bool, bool]], stale: list[Path]
+) -> tuple[Path, list[str]]:
+    """Add (or replace) an entry per written (file, is SFT, has a system column), named by
+    its stem, in
+    `folder/dataset_info.json`; entries of `stale` files (removed splits) are dropped, the
+    others kept. File names are relative to `folder` when inside it."""
+    from codesteer_cli.training import llamafactory as lf
+
+    info_path = folder / DATASET_INFO
+    info: dict[str, Any] = {}
+    if info_path.exists():
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{info_path} exists but is not readable JSON ({exc})") from None
+        if not isinstance(info, dict):
+            raise UserError(f"{info_path} exists but is not a JSON object of datasets")
+
+    root = folder.resolve()
+
+    def file_name(p: Path) -> str:
+        p = p.resolve()
+        return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+
+    for p in stale:
+        entry = info.get(p.stem)
+        if isinstance(entry, dict) and entry.get("file_name") == file_name(p):
+            del info[p.stem]
+    names = []
+    for p, sft, system in files:
+        fn = file_name(p)
+        info[p.stem] = lf.sft_info(fn, system) if sft else lf.dpo_info(fn)
+        names.append(p.stem)
+    _atomic(info_path, lambda fh: fh.write(json.dumps(info, indent=2, ensure_ascii=False) + "\n"))
+    return info_path, names
 
 
 def export(
@@ -194,6 +292,12 @@ def export(
             raise UserError(f"{p} is a folder; give a file name such as {p / 'data.jsonl'}")
     if sft is not None and dpo is not None and sft.resolve() == dpo.resolve():
         raise UserError("--sft and --dpo must be different files")
+    lf = fmt == "llamafactory"
+    if lf and sft is not None and dpo is not None and sft.stem == dpo.stem:
+        raise UserError(
+            f"--sft {sft.name} and --dpo {dpo.name} would both be dataset {sft.stem!r} in "
+            f"{DATASET_INFO}; give them different names"
+        )
     wanted = [*(SFT_KINDS if sft else ()), *(DPO_KINDS if dpo else ())]
     chosen = select_runs(store, runs, wanted)
     res = ExportResult(runs=[r.name for r in chosen])
@@ -216,19 +320,34 @@ def export(
         if mine and all(h in held for h in mine):  # keep a file's training part non-empty
             held.discard(mine[0])
     res.samples, res.val_samples = len(hashes), len(held)
+    write = _write_llamafactory if lf else _write
+    if lf:  # a conversation LLaMA-Factory cannot hold fails before any file is written
+        for rows, is_sft in ((s_rows if sft else [], True), (d_rows if dpo else [], False)):
+            for _, r in rows:
+                llamafactory_row(r, is_sft)
+    written: list[tuple[Path, bool, bool]] = []
+    stale: list[Path] = []
     for path, rows, dup, is_sft in ((sft, s_rows, s_dup, True), (dpo, d_rows, d_dup, False)):
         if path is None:
             continue
         fr = FileResult(path, examples=len(rows), duplicates=dup)
-        fr.rows = _write(path, [r for h, r in rows if h not in held], is_sft)
+        train = [r for h, r in rows if h not in held]
+        fr.rows = write(path, train, is_sft)
+        written.append((path, is_sft, is_sft and _with_system(train)))
         vp = val_path(path)
         val = [r for h, r in rows if h in held]
         if val:
-            fr.val_path, fr.val_rows = vp, _write(vp, val, is_sft)
-        elif vp.exists():  # a stale split from an earlier export would leak samples
-            vp.unlink()
+            fr.val_path, fr.val_rows = vp, write(vp, val, is_sft)
+            written.append((vp, is_sft, is_sft and _with_system(val)))
+        else:
+            if vp.exists():  # a stale split from an earlier export would leak samples
+                vp.unlink()
+            stale.append(vp)
         if is_sft:
             res.sft = fr
         else:
             res.dpo = fr
+    if lf:
+        folder = (sft if sft is not None else dpo).parent  # type: ignore[union-attr]
+        res.dataset_info, res.datasets = write_dataset_info(folder, written, stale)
     return res
