@@ -29,9 +29,11 @@ def files(tmp_path: Path) -> dict[str, Path]:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(sft_rows()[0]) + "\n" + '{"messages": [\n')
     pairs = write_jsonl(tmp_path / "pairs.jsonl", dpo_rows())
+    info = tmp_path / "dataset_info.json"
+    info.write_text(json.dumps({"CodeSteer_SFT": {"file_name": "sft.json"}}, indent=2))
     yaml = tmp_path / "c.yaml"
     yaml.write_text("epochs: 2\nlearning_rate: 0.1\n")
-    return {"sft": sft, "bad": bad, "pairs": pairs, "yaml": yaml, "dir": tmp_path}
+    return {"sft": sft, "bad": bad, "pairs": pairs, "yaml": yaml, "info": info, "dir": tmp_path}
 
 
 CASES = [
@@ -47,6 +49,14 @@ CASES = [
     ),
     (["dpo", "--base", "m", "--data", "{sft}"], "sft.jsonl:1:", "looks like SFT data"),
     (["sft", "--base", "m", "--data", "{sft}", "--strategy", "fsdp"], "needs CUDA GPUs", ""),
+    (["sft", "--base", "m", "--data", "{sft}", "--data-format", "csv"], "--data-format", ""),
+    (["sft", "--base", "m", "--data", "{sft}", "--overlong", "cut"], "unknown --overlong", ""),
+    (
+        ["sft", "--base", "m", "--data", "{sft}", "--data-format", "alpaca"],
+        "sft.jsonl:1: missing 'instruction'",
+        "looks like codesteer JSONL data",
+    ),
+    (["sft", "--base", "m", "--data", "{info}"], "LLaMA-Factory dataset_info.json", "sft.json"),
     (["sft", "--config", "{yaml}", "--base", "m", "--data", "{sft}"], "unknown option", ""),
     (["sft", "--data", "{sft}"], "--base is required", ""),
     (["sft", "--base", "{dir}/no-model", "--data", "{sft}"], "does not exist", ""),
