@@ -28,6 +28,7 @@ import shutil
 import site
 import sys
 import sysconfig
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -196,9 +197,17 @@ def _build(dest: Path, dists: list[metadata.Distribution], prefix: str, stdlib: 
             p.chmod(0o755)
 
 
-@functools.cache
+_build_lock = threading.Lock()
+
+
 def python_view() -> PythonView:
     """Build (once per cache key) and return the view for this interpreter."""
+    with _build_lock:  # threads of one process would share a build folder
+        return _python_view()
+
+
+@functools.cache
+def _python_view() -> PythonView:
     prefix, stdlib, purelib = _stdlib_dirs()
     dists = _distributions()
     root = cache_root()
