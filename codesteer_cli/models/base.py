@@ -307,15 +307,14 @@ class ChatModel:
         """`concurrency`: requests on the wire at once (None: the provider's setting or
         default); `request_timeout`: seconds per attempt once sent (None: the setting or
         default; 0: no limit). See `limits.py` for the settings."""
-        from codesteer_cli.models import limits
+        from codesteer_cli.models.limits import concurrency as concurrency_setting
+        from codesteer_cli.models.limits import request_timeout as timeout_setting
 
         self.spec = spec
         self.provider, _, self.name = spec.partition(":")
-        self.timeout_s = limits.request_timeout(
-            self.provider, request_timeout, self.default_timeout()
-        )
+        self.timeout_s = timeout_setting(self.provider, request_timeout, self.default_timeout())
         self.retry = retry or RetryPolicy()
-        self.concurrency = limits.concurrency(self.provider, concurrency, self.default_concurrency)
+        self.concurrency = concurrency_setting(self.provider, concurrency, self.default_concurrency)
         self.stats = ModelStats()
         self._secrets: tuple[str, ...] = ()
 

@@ -15,8 +15,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import codesteer_cli.models.providers as _providers
 from codesteer_cli.errors import UserError
-from codesteer_cli.models import providers as _providers
 from codesteer_cli.models.base import ChatModel, RetryPolicy
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.keys import get_setting, setting_source
@@ -191,8 +191,9 @@ def cost_usd(spec: str, tokens_in: int | None, tokens_out: int | None) -> float 
 # --- `codesteer models` -------------------------------------------------------------------
 def describe() -> dict[str, Any]:
     """Providers, aliases and what is usable now; imports no SDK and loads nothing."""
-    from codesteer_cli.models import pricing, tokens
+    from codesteer_cli.models.pricing import PRICE_TABLE_DATE
     from codesteer_cli.models.providers import embedded
+    from codesteer_cli.models.tokens import estimator_available
 
     providers = []
     for info in PROVIDERS.values():
@@ -249,7 +250,7 @@ def describe() -> dict[str, Any]:
             }
         )
     return {
-        "price_table_date": pricing.PRICE_TABLE_DATE,
+        "price_table_date": PRICE_TABLE_DATE,
         "providers": providers,
         "aliases": aliases,
         "embedded": {
@@ -261,6 +262,6 @@ def describe() -> dict[str, Any]:
             "engines": embedded.engine_summary(),
         },
         "token_estimates": {
-            name: tokens.estimator_available(name) for name in ("o200k_base", "cl100k_base")
+            name: estimator_available(name) for name in ("o200k_base", "cl100k_base")
         },
     }

@@ -5,7 +5,7 @@ The key is optional (`$OPENAI_COMPAT_API_KEY`). The price is unknown (cost None)
 the server reports no usage, tokens are counted here and marked estimated.
 
 A server on this machine (a loopback address) is slow rather than stuck, so its
-requests get a long timeout (`limits.LOCAL_SERVER_TIMEOUT_S`) instead of the APIs' 120 s;
+requests get a long timeout (`LOCAL_SERVER_TIMEOUT_S`) instead of the APIs' 120 s;
 and when it says how many requests it runs at once (llama.cpp's `/props` reports
 `total_slots`), no more than that are sent: the rest wait in codesteer's queue, where
 no timeout runs, instead of in the server's.
@@ -21,10 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models import limits
 from codesteer_cli.models.base import GenParams, RetryPolicy
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.keys import get_setting
+from codesteer_cli.models.limits import API_TIMEOUT_S, LOCAL_SERVER_TIMEOUT_S
 from codesteer_cli.models.providers.openai import OpenAIModel
 
 log = logging.getLogger("codesteer.models")
@@ -111,7 +111,7 @@ class OpenAICompatModel(OpenAIModel):
         return is_loopback(self.compat_base_url)
 
     def default_timeout(self) -> float | None:
-        return limits.LOCAL_SERVER_TIMEOUT_S if self.local_server else limits.API_TIMEOUT_S
+        return LOCAL_SERVER_TIMEOUT_S if self.local_server else API_TIMEOUT_S
 
     def _api_key(self) -> str:
         return get_setting("OPENAI_COMPAT_API_KEY") or PLACEHOLDER_KEY
