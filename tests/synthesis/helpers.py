@@ -141,8 +141,7 @@ def grow(
     drun = out.run
     with store.read() as s:
         nodes = {
-            n.path: n
-            for n in s.exec(select(DPONodeRow).where(DPONodeRow.run_id == drun.id)).all()
+            n.path: n for n in s.exec(select(DPONodeRow).where(DPONodeRow.run_id == drun.id)).all()
         }
         pairs = s.exec(select(DPOPairRow).where(DPOPairRow.run_id == drun.id)).all()
         eps = s.exec(select(EpisodeRow).where(EpisodeRow.run_id == drun.id)).all()

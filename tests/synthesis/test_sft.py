@@ -115,9 +115,7 @@ def test_rerunning_a_finished_synthesis_makes_no_model_call(
 def test_unseen_tasks_and_unknown_variants_are_refused(store: Store) -> None:
     with pytest.raises(UserError, match="number_multiply is an unseen task"):
         check_tasks("number_multiply", allow_unseen=False)
-    assert [t.id for t in check_tasks("number_multiply", allow_unseen=True)] == [
-        "number_multiply"
-    ]
+    assert [t.id for t in check_tasks("number_multiply", allow_unseen=True)] == ["number_multiply"]
     bad = tj.SftConfig(teacher="a:b", task_model="a:b", tasks="gsm_hard", variants=("free", "x"))
     with pytest.raises(UserError, match="unknown variant 'x'"):
         bad.validate()
