@@ -133,3 +133,26 @@ RequestTimeout = Annotated[
         show_default=False,
     ),
 ]
+
+
+Sandbox = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox",
+        help="How model code is isolated: auto (bwrap, else kernel namespaces, else refuse), "
+        "bwrap, namespaces, or none (no isolation: code runs with your rights and can read "
+        "the benchmark's answers; only when asked). Default: $CODESTEER_SANDBOX or auto.",
+        show_default=False,
+    ),
+]
+
+
+def use_sandbox(mode: str | None) -> None:
+    """Check the sandbox mode before any work starts (one-line error when it cannot run
+    safely here) and make it the one every executor of this process uses."""
+    import os
+
+    from codesteer_cli.sandbox.isolation import ENV_VAR, choose_isolation
+
+    iso = choose_isolation(mode)
+    os.environ[ENV_VAR] = iso.mode

@@ -76,6 +76,7 @@ def command(
     code_timeout: o.CodeTimeout = 30.0,
     no_cache: o.NoCache = False,
     request_timeout: o.RequestTimeout = None,
+    sandbox: o.Sandbox = None,
 ) -> None:
     """Run a method over SymBench samples; every turn is stored, every episode scored."""
     from codesteer_cli import display
@@ -86,6 +87,7 @@ def command(
     from codesteer_cli.store.figures import task_summaries
 
     setup_logging(settings.verbose)
+    o.use_sandbox(sandbox)
     task_model = task_model or DEFAULT_MODEL
     cfg = SteerConfig(
         method=method,

@@ -136,11 +136,13 @@ def sft(
     resume: o.Resume = None,
     no_cache: o.NoCache = False,
     request_timeout: o.RequestTimeout = None,
+    sandbox: o.Sandbox = None,
 ) -> None:
     """Teacher trajectories on training samples → SFT examples (correct ones only)."""
     from codesteer_cli.runs.settings import ExecutionSettings, check_int
 
     _require(resume, ("--teacher", teacher), ("--task-model", task_model))
+    o.use_sandbox(sandbox)
     search = teacher == "search"
     turns = max_guidance_turns if max_guidance_turns is not None else (2 if search else 5)
     check_int("--max-guidance-turns", turns, 1, 101)
@@ -271,12 +273,14 @@ def dpo(
     resume: o.Resume = None,
     no_cache: o.NoCache = False,
     request_timeout: o.RequestTimeout = None,
+    sandbox: o.Sandbox = None,
 ) -> None:
     """Trees of guidance continuations from a guide → scored nodes → DPO pairs."""
     from codesteer_cli.runs.settings import ExecutionSettings
     from codesteer_cli.synthesis.dpo import DPO, DpoConfig, synthesize_dpo
 
     _require(resume, ("--task-model", task_model))
+    o.use_sandbox(sandbox)
     all_guides = [*_split(guide), *[g for g in _split(guides) if g not in _split(guide)]]
     cfg = DpoConfig(
         guides=tuple(all_guides),

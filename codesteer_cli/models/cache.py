@@ -110,13 +110,10 @@ class CachedModel(ChatModel):
         return result
 
     def _lookup(self, key: str) -> Completion | None:
-        from sqlmodel import select
-
-        from codesteer_cli.store.models import ResponseCacheRow
+        from codesteer_cli.store.cache import cached_response
 
         try:
-            with self.store.read() as s:
-                row = s.exec(select(ResponseCacheRow).where(ResponseCacheRow.key == key)).first()
+            row = cached_response(self.store, key)
         except Exception as exc:  # an unreadable cache must not fail the call
             log.warning("response cache lookup failed: %s", exc)
             return None
@@ -132,7 +129,8 @@ class CachedModel(ChatModel):
         return Completion(text=row.response, usage=usage, model=self.spec, cached=True)
 
     def _save(self, key: str, request: dict[str, Any], result: Completion) -> None:
-        from codesteer_cli.store.models import ResponseCacheRow, utcnow
+        from codesteer_cli.store.cache import save_response
+        from codesteer_cli.store.models import utcnow
 
         values = {
             "key": key,
@@ -146,17 +144,7 @@ class CachedModel(ChatModel):
             "created_at": utcnow(),
         }
         try:
-            with self.store.session() as s:
-                dialect = s.get_bind().dialect.name
-                if dialect in ("sqlite", "postgresql"):
-                    if dialect == "sqlite":
-                        from sqlalchemy.dialects.sqlite import insert
-                    else:
-                        from sqlalchemy.dialects.postgresql import insert
-                    stmt = insert(ResponseCacheRow).values(**values)
-                    s.exec(stmt.on_conflict_do_nothing(index_elements=["key"]))  # type: ignore[call-overload]
-                else:
-                    s.add(ResponseCacheRow(**values))
+            save_response(self.store, values)
         except Exception as exc:  # a concurrent duplicate or a busy store: keep the answer
             log.warning("response cache write failed: %s", exc)
 

@@ -211,7 +211,7 @@ print(os.getuid(), int(cap, 16), os.getppid(), ','.join(names), len(sys.path))
 
 def _prove(iso: Isolation) -> tuple[bool, str]:
     """Run a probe program in `iso` and check the isolation is what it claims."""
-    from codesteer_cli.sandbox.executor import Limits, _give_slot, _take_slot, execute
+    from codesteer_cli.sandbox.process import Limits, _give_slot, _take_slot, execute
 
     slot = _take_slot()
     try:

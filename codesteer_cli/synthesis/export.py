@@ -29,12 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlalchemy.orm import aliased
-from sqlmodel import select
-
 from codesteer_cli.errors import UserError
 from codesteer_cli.store import repo
-from codesteer_cli.store.models import DPONodeRow, DPOPairRow, RunRow, SampleRow, SFTExampleRow
+from codesteer_cli.store.export import kept_pairs, runs_of_kinds, sft_examples
+from codesteer_cli.store.models import RunRow
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
@@ -91,23 +89,14 @@ def select_runs(store: Store, refs: Sequence[str] | None, kinds: Sequence[str]) 
                 raise UserError(f"run {run.name!r} is a {run.kind} run, not a synthesis run")
             out.append(run)
         return [r for r in out if r.kind in kinds]
-    with store.read() as s:
-        return list(
-            s.exec(select(RunRow).where(RunRow.kind.in_(list(kinds))).order_by(RunRow.id)).all()  # type: ignore[attr-defined,arg-type]
-        )
+    return runs_of_kinds(store, kinds)
 
 
 def sft_rows(store: Store, run_ids: list[int]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
     """Distinct SFT rows (content hash of the sample, row) and the number of duplicates."""
     if not run_ids:
         return [], 0
-    with store.read() as s:
-        got = s.exec(
-            select(SFTExampleRow, SampleRow.content_hash)
-            .join(SampleRow, SampleRow.id == SFTExampleRow.sample_id)  # type: ignore[arg-type]
-            .where(SFTExampleRow.run_id.in_(run_ids))  # type: ignore[attr-defined]
-            .order_by(SFTExampleRow.id)  # type: ignore[arg-type]
-        ).all()
+    got = sft_examples(store, run_ids)
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     dup = 0
     for ex, h in got:
@@ -131,16 +120,7 @@ def dpo_rows(store: Store, run_ids: list[int]) -> tuple[list[tuple[str, dict[str
     """Distinct kept DPO pairs (content hash of the sample, row) and duplicates dropped."""
     if not run_ids:
         return [], 0
-    chosen, rejected = aliased(DPONodeRow), aliased(DPONodeRow)
-    with store.read() as s:
-        got = s.exec(
-            select(DPOPairRow, chosen, rejected, SampleRow.content_hash)
-            .join(chosen, chosen.id == DPOPairRow.chosen_id)  # type: ignore[arg-type]
-            .join(rejected, rejected.id == DPOPairRow.rejected_id)  # type: ignore[arg-type]
-            .join(SampleRow, SampleRow.id == DPOPairRow.sample_id)  # type: ignore[arg-type]
-            .where(DPOPairRow.run_id.in_(run_ids), DPOPairRow.kept)  # type: ignore[attr-defined,arg-type]
-            .order_by(DPOPairRow.id)  # type: ignore[arg-type]
-        ).all()
+    got = kept_pairs(store, run_ids)
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     dup = 0
     for pair, c, r, h in got:

@@ -62,13 +62,9 @@ class TokenRate:
 
 
 def write_metrics(store: Store, run_id: int, rows: list[dict[str, Any]]) -> None:
-    from codesteer_cli.store.models import TrainingMetricRow
+    from codesteer_cli.store.training import add_metrics
 
-    if not rows:
-        return
-    with store.session() as s:
-        for r in rows:
-            s.add(TrainingMetricRow(run_id=run_id, **r))
+    add_metrics(store, run_id, rows)
 
 
 def metric_row(step: int, logs: dict[str, float], elapsed: float) -> dict[str, Any]:
@@ -199,32 +195,16 @@ def quiet_trainer(trainer: Any) -> None:
 
 def update_run_config(store: Store, run_id: int, extra: dict[str, Any]) -> None:
     """Add resolved details (world size, precision, template…) to the run's config."""
-    from codesteer_cli.store.models import RunRow
+    from codesteer_cli.store.training import merge_run_config
 
-    with store.session() as s:
-        run = s.get(RunRow, run_id)
-        if run is None:
-            return
-        run.config = {**(run.config or {}), **extra}
-        s.add(run)
-
-
-TRAIN_KINDS = ("train-sft", "train-dpo")
+    merge_run_config(store, run_id, extra)
 
 
 def list_training_runs(store: Store, limit: int = 20) -> list[dict[str, Any]]:
     """Recent training runs with what a table shows (base, steps, last loss, output)."""
-    from sqlmodel import col, select
+    from codesteer_cli.store.training import recent_training_runs
 
-    from codesteer_cli.store.models import RunRow
-
-    with store.read() as s:
-        runs = s.exec(
-            select(RunRow)
-            .where(col(RunRow.kind).in_(TRAIN_KINDS))
-            .order_by(col(RunRow.id).desc())
-            .limit(limit)
-        ).all()
+    runs = recent_training_runs(store, limit)
     out = []
     for r in runs:
         summary = r.summary or {}
@@ -247,23 +227,16 @@ def list_training_runs(store: Store, limit: int = 20) -> list[dict[str, Any]]:
 
 def describe_run(store: Store, ref: str) -> dict[str, Any]:
     """A training run with its config, summary and every metric row (step order)."""
-    from sqlmodel import col, select
-
     from codesteer_cli.errors import UserError
     from codesteer_cli.store import repo
-    from codesteer_cli.store.models import TrainingMetricRow
+    from codesteer_cli.store.training import TRAIN_KINDS, metric_rows
 
     run = repo.get_run(store, ref)
     if run is None:
         raise UserError(f"no run {ref!r} in {store.display}")
     if run.kind not in TRAIN_KINDS:
         raise UserError(f"run {ref!r} is a {run.kind} run, not a training run")
-    with store.read() as s:
-        rows = s.exec(
-            select(TrainingMetricRow)
-            .where(TrainingMetricRow.run_id == run.id)
-            .order_by(col(TrainingMetricRow.step), col(TrainingMetricRow.id))
-        ).all()
+    rows = metric_rows(store, run.id)  # type: ignore[arg-type]
     return {
         "id": run.id,
         "name": run.name,

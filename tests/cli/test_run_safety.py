@@ -141,6 +141,7 @@ NEWER = "written by a newer codesteer (revision 9999"
         (["steer", "--name", ""], "--name must be 1 to 200 printable characters"),
         (["steer", "--name", "a\x1b[31mred"], "--name must be 1 to 200 printable characters"),
         (["steer", "--resume", "\x1b]0;x\x07"], "--resume must be 1 to 200 printable"),
+        (["steer", "--sandbox", "jail"], "unknown sandbox mode 'jail'"),
         (
             [
                 "synthesize",
