@@ -12,6 +12,7 @@ from codesteer_cli.console import console, err
 from codesteer_cli.reporting.compare import method_names
 
 if TYPE_CHECKING:
+    from codesteer_cli.reporting.queries import RunInfo
     from codesteer_cli.store.db import Store
 
 # Cheap import (no data is read until used): the names for --help come from the alias table.
@@ -57,7 +58,9 @@ def command(
         typer.Option(
             "--diff",
             help="A,B: success difference B − A of two runs with a paired bootstrap 95% "
-            "interval (shown anyway when the report has exactly two runs). Repeatable.",
+            "interval (shown anyway when the report has exactly two runs). A side may be "
+            "X|Y: the better of those runs over all their samples (e.g. the best fixed "
+            "method, all_code|all_text). Repeatable.",
             show_default=False,
         ),
     ] = None,
@@ -108,8 +111,9 @@ def command(
     else:
         chosen = default_runs(store)
     pairs = []
+    best_notes: list[str] = []
     for refs in pair_refs:
-        a, b = resolve_runs(store, refs[:1]) + resolve_runs(store, refs[1:])
+        a, b = (_best_of(store, ref, best_notes) for ref in refs)
         if a.id == b.id:
             raise UserError("--diff needs two different runs")
         pairs.append((a, b))
@@ -123,6 +127,7 @@ def command(
         )
 
     report = build_report(store, chosen, paper, by=by, diffs=pairs)
+    report.notes.extend(best_notes)
     pngs: dict[str, bytes] = {}
     if plot is not None or fmt == "html":
         from codesteer_cli.reporting.plots import make_plots, write_plots
@@ -195,3 +200,24 @@ def _emit(report, fmt: str, out: Path | None, pngs: dict[str, bytes]) -> None:  
     except OSError as exc:
         raise UserError(f"cannot write --out {out}: {exc.strerror or exc}") from None
     err.print(f"report ({fmt}) → {out}")
+
+
+def _best_of(store: Store | None, ref: str, notes: list[str]) -> RunInfo:
+    """The run `ref` names; for X|Y, the one with the highest success over its samples."""
+    from codesteer_cli.reporting.queries import resolve_runs, sample_success
+
+    alternatives = [r.strip() for r in ref.split("|") if r.strip()]
+    runs = resolve_runs(store, alternatives)
+    if len(runs) == 1:
+        return runs[0]
+    assert store is not None  # resolve_runs refuses names without a store
+
+    def success(run: RunInfo) -> float:
+        got = sample_success(store, run.id)
+        return sum(v for _, v in got.values()) / len(got) if got else 0.0
+
+    rates = [success(r) for r in runs]
+    best = max(range(len(runs)), key=lambda i: rates[i])  # ties: the first named
+    shown = ", ".join(f"{r.name} {100 * v:.1f}%" for r, v in zip(runs, rates, strict=True))
+    notes.append(f"--diff {ref}: the better over all samples is {runs[best].name} ({shown})")
+    return runs[best]

@@ -153,6 +153,23 @@ def test_two_runs_get_a_paired_bootstrap_diff(cli, builder: StoreBuilder) -> Non
     assert rep["diffs"][1]["overall"]["diff"] == pytest.approx(-30.0)
 
 
+def test_a_diff_side_can_be_the_better_of_several_runs(cli, builder: StoreBuilder) -> None:
+    code = [1, 1, 0, 0, 1, 0]  # 50%
+    text = [0, 1, 1, 1, 1, 0]  # 67%: the better fixed method
+    guided = [1, 1, 1, 1, 1, 0]
+    builder.run("code", "all_code", eps("game24", code), guide=None)
+    builder.run("text", "all_text", eps("game24", text), guide=None)
+    builder.run("guided", "codesteer", eps("game24", guided))
+    rep = _report(cli, "code", "text", "guided", "--diff", "code|text,guided")
+    (d,) = rep["diffs"]
+    assert (d["a"], d["b"]) == ("text", "guided")
+    assert d["overall"]["diff"] == pytest.approx(100 * (5 - 4) / 6)
+    assert any("better over all samples is text" in n for n in rep["notes"])
+    # ties go to the first named
+    rep = _report(cli, "code", "guided", "--diff", "code|code,guided")
+    assert rep["diffs"][0]["a"] == "code"
+
+
 def test_by_family_split_and_complexity(cli, builder: StoreBuilder) -> None:
     builder.run(
         "r",
