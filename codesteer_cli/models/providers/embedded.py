@@ -11,7 +11,9 @@ Each model runs on the engine that measured faster for it at the concurrency ask
 (`Embedded.engine_choice`, from benchmarks/local_throughput.py): llama.cpp serves the GGUF
 directly; transformers needs it dequantized to fp32 safetensors once (~20 s for
 SmolLM2), also built atomically into the cache. `local:<model>@<engine>` or
-$CODESTEER_LOCAL_ENGINE picks one explicitly. `model_defaults` gives the prompt set and
+$CODESTEER_LOCAL_ENGINE picks one explicitly. `local:<model>+<adapter_dir>` puts a PEFT
+adapter (what `train sft --base local:smollm2 --lora` writes) on the embedded weights; it
+runs on transformers. `model_defaults` gives the prompt set and
 token limits that make each model answer in reasonable time.
 """
 
@@ -45,7 +47,7 @@ log = logging.getLogger("codesteer.models")
 
 PROVIDER = ProviderInfo(
     "local",
-    "local:<model>[@llama.cpp|@transformers]",
+    "local:<model>[@llama.cpp|@transformers][+<adapter_dir>]",
     "embedded models, offline, no key: smollm2 (SmolLM2-135M), qwen-coder (Qwen2.5-Coder-0.5B)",
     "make_model",
     packages=("torch", "transformers"),
@@ -140,9 +142,20 @@ MODELS: dict[str, Embedded] = {
 DEFAULT_CONCURRENCY = 8  # what steer uses unless told
 
 
+def split_adapter(name: str) -> tuple[str, Path | None]:
+    """(model[@engine], adapter folder or None) for the part after `local:`."""
+    name, plus, adapter = name.partition("+")
+    if not plus:
+        return name, None
+    path = Path(adapter).expanduser()
+    if not (path / "adapter_config.json").is_file():
+        raise UserError(f"{adapter} is not a PEFT adapter folder (no adapter_config.json)")
+    return name, path
+
+
 def split_spec(name: str) -> tuple[Embedded, str | None]:
-    """(model, engine or None) for the part after `local:`."""
-    model, _, engine = name.partition("@")
+    """(model, engine or None) for the part after `local:` (an adapter part ignored)."""
+    model, _, engine = split_adapter(name)[0].partition("@")
     if model not in MODELS:
         raise UserError(f"unknown local model {model!r}: known: {', '.join(MODELS)}")
     if engine and engine not in ENGINES:
@@ -177,7 +190,7 @@ def model_defaults(spec: str) -> dict[str, Any]:
         if alias is None:
             return {}
         name = alias
-    model = MODELS.get(name.partition("@")[0])
+    model = MODELS.get(name.partition("+")[0].partition("@")[0])
     return dict(model.defaults) if model else {}
 
 
@@ -328,6 +341,11 @@ def make_model(
 ) -> LocalModel:
     """The embedded model of `spec` on its engine (explicit, or chosen by measurement)."""
     model, engine = split_spec(spec.partition(":")[2])
+    adapter = split_adapter(spec.partition(":")[2])[1]
+    if adapter is not None:
+        if engine == "llama.cpp":
+            raise UserError(f"{spec}: adapters run on transformers, not llama.cpp")
+        engine = "transformers"
     engine = engine or choose_engine(model, concurrency)
     if engine == "llama.cpp":
         path = gguf_path(model.name)
@@ -346,7 +364,7 @@ def make_model(
         concurrency=concurrency,
         request_timeout=request_timeout,
         retry=retry,
-        target=str(folder),
+        target=f"{folder}+{adapter.resolve()}" if adapter is not None else str(folder),
     )
 
 

@@ -254,3 +254,29 @@ def test_two_processes_preparing_the_cache_agree(tmp_path: Path) -> None:
     by = json.loads((final / storage.MARKER).read_text())["by"]
     assert (final / "model.safetensors").read_text() == by
     assert sorted(p.name for p in tmp_path.iterdir()) == ["race"]
+
+
+def test_an_adapter_on_the_embedded_weights(smollm2: HFModel, tmp_path: Path) -> None:
+    """`local:smollm2+<adapter>` runs a PEFT adapter on the embedded weights (on
+    transformers), answers differently from the bare model, and keys the cache apart."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    folder = embedded.ensure_cache("smollm2")
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(base, lora).save_pretrained(tmp_path / "adapter")
+    guided = get_model(f"local:smollm2+{tmp_path / 'adapter'}")
+    assert isinstance(guided, embedded.EmbeddedHF)
+    msgs = ask("What is the capital of Italy?")
+    a = guided.complete(msgs, max_tokens=8, temperature=0.0)
+    b = smollm2.complete(msgs, max_tokens=8, temperature=0.0)
+    assert a.error is None and a.text.strip() and a.text != b.text
+    assert guided.cache_identity != smollm2.cache_identity
+    assert embedded.model_defaults(guided.spec) == embedded.model_defaults("local:smollm2")
+    with pytest.raises(UserError, match="not a PEFT adapter"):
+        get_model(f"local:smollm2+{tmp_path}")
+    with pytest.raises(UserError, match="adapters run on transformers"):
+        get_model(f"local:smollm2@llama.cpp+{tmp_path / 'adapter'}")
