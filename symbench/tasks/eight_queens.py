@@ -4,7 +4,8 @@ Complexity -> knobs: the board is 8x8 up to c=5 (as in the original release), 9x
 c=6-7 and 10x10 at c=8-10 (then N queens on an NxN board); the number of pre-placed
 queens grows from 0 to 4 and the number of blocked cells from 2 to 18.
 Any valid placement verifies: N queens, no two sharing a row, column or diagonal, every
-pre-placed queen kept, no queen on a blocked cell. The generator hides one random
+pre-placed queen kept, no queen on a blocked cell, no position listed twice (a given
+queen may be listed once or left out). The generator hides one random
 solution under the givens, so at least one exists; the solver is a backtracking search.
 """
 
@@ -99,8 +100,15 @@ def check_placement(
     for q in queens:
         if q in bad:
             return False, f"queen on blocked cell {q}"
+    # A position listed twice is rejected, as the original's scorer does: the answer claims
+    # more queens than it places (deduplicating first let such miscounts pass).
+    seen: set[tuple[int, int]] = set()
+    for q in queens:
+        if q in seen:
+            return False, f"position {q} listed twice"
+        seen.add(q)
     # Listing the pre-placed queens again is optional: they are on the board anyway.
-    full = sorted(set(queens) | {(r, c) for r, c in placed})
+    full = sorted(seen | {(r, c) for r, c in placed})
     if len(full) != n:
         return False, f"{len(full)} queens on the board (pre-placed included), need {n}"
     for i, (r1, c1) in enumerate(full):

@@ -7,7 +7,10 @@ fractions; the answer must equal the value (a decimal within 1e-5 relative passe
 
 Rules (one set for question, solver and verifier): in `a<op>b` the definition's a is the
 left operand and b the right one; parentheses are evaluated first and operators written
-in a row without parentheses are applied from left to right.
+in a row without parentheses are applied from left to right. The original release's
+questions never say how such a chain associates (`(3~4)&5@6`), so for its samples the
+verifier accepts either reading: left to right, `((3~4)&5)@6`, or right to left,
+`(3~4)&(5@6)`. Generated questions state the rule, and only that reading passes.
 """
 
 from __future__ import annotations
@@ -30,16 +33,26 @@ _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_]\w*)|(.))")
 _DEFINE = re.compile(r"Define a(\S)b to be (.+?)\.?\s*$", re.MULTILINE)
 _CALC = re.compile(r"Calculate (.+?)\.?\s*$", re.MULTILINE)
 REL = 1e-5
+# The sentence of a generated question that fixes the order; its absence leaves it open.
+_LEFT_RULE = "applied from left to right"
+ORDERS = ("left", "right")
 
 
 class _Parser:
     """Recursive descent over a tiny language; never evaluates arbitrary text.
 
     Formulas: numbers, the names a and b, + - * /, unary minus, parentheses.
-    Expressions: numbers, parentheses and the defined operator symbols (left to right).
+    Expressions: numbers, parentheses and the defined operator symbols, chained left to
+    right (`order="left"`) or right to left (`order="right"`).
     """
 
-    def __init__(self, text: str, names: dict[str, Fraction] | None = None, ops=None):
+    def __init__(
+        self,
+        text: str,
+        names: dict[str, Fraction] | None = None,
+        ops: dict[str, str] | None = None,
+        order: str = "left",
+    ):
         self.toks: list[str] = []
         pos = 0
         text = text.strip()
@@ -50,7 +63,10 @@ class _Parser:
             self.toks.append(m.group(0).strip())
             pos = m.end()
         self.toks = [t for t in self.toks if t]
-        self.i, self.names, self.ops = 0, names or {}, ops
+        self.i, self.names, self.ops = 0, names or {}, ops or {}
+        if order not in ORDERS:
+            raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+        self.order = order
 
     def peek(self) -> str | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -101,6 +117,9 @@ class _Parser:
     # expressions with the defined operators
     def expr(self) -> Fraction:
         v = self.atom()
+        if self.order == "right" and self.peek() in self.ops:
+            op = self.take()
+            return apply(self.ops, op, v, self.expr())
         while self.peek() in self.ops:
             op = self.take()
             v = apply(self.ops, op, v, self.atom())
@@ -122,9 +141,18 @@ def apply(ops: dict[str, str], op: str, a: Fraction, b: Fraction) -> Fraction:
     return p.done(p.formula())
 
 
-def evaluate(ops: dict[str, str], expression: str) -> Fraction:
-    p = _Parser(expression, ops=ops)
+def evaluate(ops: dict[str, str], expression: str, order: str = "left") -> Fraction:
+    p = _Parser(expression, ops=ops, order=order)
     return p.done(p.expr())
+
+
+def readings(sample: Sample) -> tuple[str, ...]:
+    """The chain orders a sample's question allows: `data["associativity"]` when set
+    (`left`, or `unstated` for the original's questions), else the question's wording."""
+    stated = sample.data.get("associativity")
+    if stated is None:
+        stated = "left" if _LEFT_RULE in sample.question else "unstated"
+    return ("left",) if stated == "left" else ORDERS
 
 
 def _tree(m: int, ops: list[str], rng: random.Random) -> str | tuple:
@@ -157,10 +185,10 @@ class NewOperator(Task):
     # and returns that: the stored value drops one of the two outer applications. E.g.
     # sample_0, (3~4)&5@6 with a~b=a*b, a&b=5a+5b, a@b=3ab: 12&5=85, 85@6=1530 (12&(5@6)
     # =510 read right to left); stored 90 = 5@6. Checked by hand for samples 0, 2, 4, 6;
-    # sample_68 agrees only by coincidence (20&5 = 5).
+    # sample_68 agrees only by coincidence (20&5 = 5). Neither chain order gives 90.
     known_bad = {
         f"new_operator_dataset/sample_{i}": "stored value skips one operator application "
-        "(original evaluator bug); left-to-right evaluation gives another value"
+        "(original evaluator bug); neither left-to-right nor right-to-left gives it"
         for i in range(0, 200, 2)
         if i != 68
     }
@@ -197,8 +225,7 @@ class NewOperator(Task):
             "multiplication and division before addition and subtraction).\n"
             f"{defs}\n"
             f"Evaluate {data['expression']}. Parts in parentheses are evaluated first; "
-            "operators written one after another without parentheses are applied from left "
-            "to right.\n"
+            f"operators written one after another without parentheses are {_LEFT_RULE}.\n"
             f"{self.answer_format}"
         )
 
@@ -207,14 +234,26 @@ class NewOperator(Task):
         return f"<<<{render(value)}>>>"
 
     def check(self, sample: Sample, answer: str) -> tuple[float, str]:
-        want = evaluate(sample.data["operators"], sample.data["expression"])
+        ops, expression = sample.data["operators"], sample.data["expression"]
+        wants: dict[str, Fraction] = {}
+        for order in readings(sample):
+            try:
+                wants[order] = evaluate(ops, expression, order)
+            except ZeroDivisionError:
+                continue  # this reading divides by zero: it has no value to match
+        if not wants:
+            raise ZeroDivisionError("every reading of the expression divides by zero")
         items = tokens(answer.rsplit("=", 1)[-1])
         if len(items) != 1:
             raise ValueError(f"expected a single number, got {len(items)} items")
         got = exact(items[0])
-        if close(got, want, is_decimal(items[0]), REL):
-            return 1.0, "value matches"
-        return 0.0, f"expected {render(want)}, got {items[0]}"
+        for order, want in wants.items():
+            if close(got, want, is_decimal(items[0]), REL):
+                way = "left to right" if order == "left" else "right to left"
+                how = "" if len(set(wants.values())) == 1 else f" (chains read {way})"
+                return 1.0, "value matches" + how
+        shown = " or ".join(sorted({render(w) for w in wants.values()}))
+        return 0.0, f"expected {shown}, got {items[0]}"
 
     def perturb(self, sample: Sample, answer_text: str, rng: random.Random) -> str:
         value = evaluate(sample.data["operators"], sample.data["expression"])
@@ -233,7 +272,11 @@ class NewOperator(Task):
             calc = _CALC.search(question)
             if not ops or not calc:
                 raise ValueError(f"{d.name}: cannot read the definitions or the expression")
-            data = {"operators": ops, "expression": calc.group(1).strip()}
+            data = {
+                "operators": ops,
+                "expression": calc.group(1).strip(),
+                "associativity": "unstated",  # the question does not say how chains read
+            }
             evaluate(ops, data["expression"])  # fails loudly on an unreadable sample
             ref = read_json(d / "solution.json")["solution"]
             shown = str(int(ref)) if float(ref).is_integer() else repr(float(ref))

@@ -47,6 +47,21 @@ def test_rule_violations_are_named(queens, why: str) -> None:
     assert not ok and why in detail
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 7 queens of the classic solution, one of them twice, the given (0, 0) left out:
+        # with the repeat collapsed it would look like a full placement.
+        "<<<1 4, 2 7, 3 5, 4 2, 5 6, 6 1, 7 3, 7 3>>>",
+        "<<<0 0, 0 0, 1 4, 2 7, 3 5, 4 2, 5 6, 6 1, 7 3>>>",  # the given queen twice
+        "<<<0 0, 1 4, 2 7, 3 5, 4 2, 5 6, 6 1, 7 3, 1 4>>>",  # a complete answer + a repeat
+    ],
+)
+def test_a_position_listed_twice_fails(text: str) -> None:
+    verdict = TASK.verify(SAMPLE, text)
+    assert not verdict.correct and "listed twice" in verdict.detail
+
+
 def test_a_listing_that_moves_a_given_queen_fails() -> None:
     # A valid 8-queens placement that does not keep the given queen at (0, 0).
     other = [(0, 2), (1, 4), (2, 6), (3, 0), (4, 3), (5, 1), (6, 7), (7, 5)]
