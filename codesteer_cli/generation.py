@@ -56,6 +56,12 @@ class ImportCheck:
     known_bad: list[tuple[str, str]] = field(default_factory=list)  # failed, and listed
     known_bad_now_pass: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)  # the release folders read
+
+    @property
+    def levels(self) -> list[int]:
+        """The complexity levels the samples' folder names stated."""
+        return sorted({s.complexity for s in self.samples if s.complexity is not None})
 
     @property
     def ok(self) -> bool:
@@ -73,7 +79,7 @@ def import_original(
     wanted = {t.id for t in tasks}
     results = []
     for rep in import_release(root, only=lambda t: t.id in wanted):
-        res = ImportCheck(rep.task, rep.samples, errors=rep.errors)
+        res = ImportCheck(rep.task, rep.samples, errors=rep.errors, sets=rep.sets)
         if check:
             from symbench.core import get_task
 

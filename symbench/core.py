@@ -7,8 +7,10 @@ import importlib
 import json
 import pkgutil
 import random
+import re
+import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -285,14 +287,81 @@ def read_json(path: Path) -> Any:
         return json.load(f)
 
 
+# A folder name that states a complexity level: complexity_3, level-3, Difficulty3, ..._level_3.
+_STATED_LEVEL = re.compile(r"(?:^|[_\- ])(?:complexity|level|difficulty)[_\- ]?(\d+)$", re.I)
+# Further sets of a task in the original release: its folder's name + _2, _hard, _SFT, ...
+_SET_SUFFIX = re.compile(r"(?:_(?:\d+|hard|easy|SFT))+", re.I)
+_MAX_DEPTH = 8  # how deep a set's nesting is looked into (symlink loops end here)
+
+
+def _natural(name: str) -> tuple:
+    parts = name.replace("-", "_").split("_")
+    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in parts)
+
+
 def sample_dirs(folder: Path) -> list[Path]:
-    """`sample_N` sub-folders (or any sub-folders) in natural order."""
+    """The sample folders under `folder`, at any depth, in natural order.
 
-    def key(p: Path) -> tuple:
-        parts = p.name.replace("-", "_").split("_")
-        return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in parts)
+    A folder that holds a file (or nothing at all) is a sample; one that holds only
+    folders (a complexity level, a group) is looked into. The flat layout of the original
+    release (`set/sample_N/`) and nested ones (`set/complexity_3/sample_N/`) read alike.
+    """
+    found: list[Path] = []
 
-    return sorted((p for p in folder.iterdir() if p.is_dir()), key=key)
+    def walk(d: Path, depth: int) -> None:
+        for p in d.iterdir():
+            if not p.is_dir():
+                continue
+            children = list(p.iterdir())
+            if depth >= _MAX_DEPTH or not children or any(not c.is_dir() for c in children):
+                found.append(p)
+            else:
+                walk(p, depth + 1)
+
+    walk(folder, 1)
+    return sorted(found, key=lambda p: tuple(_natural(x) for x in p.relative_to(folder).parts))
+
+
+def origin_of(root: Path, folder: Path) -> str:
+    """A sample's origin: its folder relative to the release root (`set/.../sample_N`)."""
+    return folder.relative_to(root).as_posix()
+
+
+def stated_complexity(origin: str) -> int | None:
+    """The complexity a folder on a sample's path states (innermost wins), if it is on our
+    scale (1-10); `eight_queens_dataset/complexity_3/sample_0` -> 3."""
+    for part in reversed(origin.split("/")[:-1]):
+        m = _STATED_LEVEL.search(part)
+        if m:
+            level = int(m.group(1))
+            return level if MIN_COMPLEXITY <= level <= MAX_COMPLEXITY else None
+    return None
+
+
+def set_variants(root: Path, name: str) -> list[str]:
+    """Further sets of the original folder `name` under `root`: `name_2`, `name_hard`,
+    `name_SFT` (for a `stem_dataset` also `stem_hard` and `stem_hard_dataset`), in
+    natural order."""
+    if "/" in name:
+        return []
+    heads = [name] + ([name.removesuffix("_dataset")] if name.endswith("_dataset") else [])
+    found = []
+    for p in root.iterdir():
+        if not p.is_dir() or p.name == name:
+            continue
+        for head in heads:
+            tail = p.name[len(head) :] if p.name.startswith(head) else ""
+            if head != name:  # eight_queens_dataset -> eight_queens_hard(_dataset)
+                tail = tail.removesuffix("_dataset")
+            if tail and _SET_SUFFIX.fullmatch(tail):
+                found.append(p.name)
+                break
+    return sorted(found, key=_natural)
+
+
+def set_split(name: str) -> Split:
+    """The split of an original set: `*_SFT` sets fed the original's training data."""
+    return "train" if re.search(r"_SFT(?:_|$)", name, re.I) else "test"
 
 
 @dataclass
@@ -302,23 +371,54 @@ class ImportReport:
     task: str
     samples: list[Sample] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)  # the release folders read
+
+
+def _import_variant(task: Task, root: Path, path: str, variant: str) -> list[Sample]:
+    """Read set `variant` with the task's own importer: a temporary root where `path`
+    links to it, so the importer sees the layout it knows; origins name the variant."""
+    with tempfile.TemporaryDirectory(prefix="symbench-set-") as tmp:
+        view = Path(tmp)
+        (view / path).symlink_to((root / variant).resolve(), target_is_directory=True)
+        out = []
+        for s in task.import_original(view):
+            rest = s.origin[len(path) :] if s.origin.startswith(path + "/") else "/" + s.origin
+            out.append(replace(s, origin=variant + rest, split=set_split(variant)))
+        return out
 
 
 def import_release(root: Path, only: Callable[[Task], bool] | None = None) -> list[ImportReport]:
-    """Import every task whose original folder is present under `root`."""
+    """Import every task whose original folders are present under `root`: its own sets,
+    their variants (`*_2`, `*_hard`, `*_SFT`; `*_SFT` as training samples), any nesting
+    of sample folders, and the complexity a folder name states."""
     root = Path(root)
     if not root.is_dir():
         raise SymbenchError(f"cannot read import folder {str(root)!r}: not a directory")
+    errors = (OSError, ValueError, KeyError, IndexError, TypeError)
     reports: list[ImportReport] = []
     for task in all_tasks():
         if only is not None and not only(task):
             continue
-        if not any((root / p).exists() for p in task.original_paths):
+        own = [p for p in task.original_paths if (root / p).exists()]
+        variants = [(p, v) for p in task.original_paths for v in set_variants(root, p)]
+        if not own and not variants:
             continue
-        rep = ImportReport(task.id)
-        try:
-            rep.samples.extend(task.import_original(root))
-        except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-            rep.errors.append(f"{type(exc).__name__}: {exc}")
+        rep = ImportReport(task.id, sets=own + [v for _, v in variants])
+        if own:
+            try:
+                rep.samples.extend(task.import_original(root))
+            except errors as exc:
+                rep.errors.append(f"{type(exc).__name__}: {exc}")
+        for path, variant in variants:
+            try:
+                rep.samples.extend(_import_variant(task, root, path, variant))
+            except errors as exc:
+                rep.errors.append(f"{variant}: {type(exc).__name__}: {exc}")
+        rep.samples = [
+            replace(s, complexity=stated_complexity(s.origin))
+            if s.complexity is None and stated_complexity(s.origin) is not None
+            else s
+            for s in rep.samples
+        ]
         reports.append(rep)
     return reports

@@ -160,8 +160,8 @@ def _import(root: Path, tasks, check: bool, out, no_store: bool) -> None:  # typ
         raise UserError(f"no task folders of the original release found in {root}")
     store = None if no_store else get_store()
     table = Table(title=f"imported from {root}")
-    for col in ("task", "samples", "new in store"):
-        table.add_column(col, justify="left" if col == "task" else "right")
+    for col in ("task", "sets", "samples", "complexity", "new in store"):
+        table.add_column(col, justify="left" if col in ("task", "sets") else "right")
     if check:
         for col in ("verified", "known bad", "failed"):
             table.add_column(col, justify="right")
@@ -172,7 +172,13 @@ def _import(root: Path, tasks, check: bool, out, no_store: bool) -> None:  # typ
             if fh:
                 for s in res.samples:
                     fh.write(json.dumps(s.to_dict()) + "\n")
-            row = [res.task, str(len(res.samples)), str(added) if store else "-"]
+            row = [
+                res.task,
+                ", ".join(res.sets),
+                str(len(res.samples)),
+                _levels_text(res.levels) if res.levels else "-",
+                str(added) if store else "-",
+            ]
             if check:
                 row += [
                     str(res.verified),

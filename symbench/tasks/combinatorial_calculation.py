@@ -24,7 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 OPS = ("+", "-", "*", "/")
 _SYNONYMS = {"×": "*", "x": "*", "X": "*", "·": "*", "÷": "/", "−": "-", "–": "-"}
@@ -281,5 +281,5 @@ class CombinatorialCalculation(Task):
                 "test",
                 None,
                 None,
-                f"combinatorial_calculation/{d.name}",
+                origin_of(root, d),
             )

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, read_json, register, sample_dirs
+from symbench.core import Sample, Task, origin_of, read_json, register, sample_dirs
 
 _GEN = {"A": "B", "B": "C", "C": "D", "D": "E", "E": "A"}
 _OVER = {"A": "C", "C": "E", "E": "B", "B": "D", "D": "A"}
@@ -217,5 +217,5 @@ class ConstrainedLinearArrangement(Task):
                 "test",
                 None,
                 None,
-                f"constrained_linear_arrangement/{d.name}",
+                origin_of(root, d),
             )

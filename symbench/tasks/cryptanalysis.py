@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 DIGITS, LETTERS = string.digits, string.ascii_uppercase
 KINDS = (
@@ -245,5 +245,5 @@ class Cryptanalysis(Task):
                 "test",
                 None,
                 None,
-                f"cryptanalysis/{d.name}",
+                origin_of(root, d),
             )

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, read_json, register, sample_dirs
+from symbench.core import Sample, Task, origin_of, read_json, register, sample_dirs
 
 # complexity -> (board size, pre-placed queens, blocked cells)
 _LEVELS = {
@@ -221,5 +221,5 @@ class EightQueens(Task):
                 "test",
                 None,
                 None,
-                f"eight_queens_dataset/{d.name}",
+                origin_of(root, d),
             )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import clean
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 STEPS = {"u": (-1, 0), "d": (1, 0), "l": (0, -1), "r": (0, 1)}
 
@@ -164,5 +164,5 @@ class Game2048(Task):
                 "test",
                 None,
                 None,
-                f"2048_dataset/{d.name}",
+                origin_of(root, d),
             )

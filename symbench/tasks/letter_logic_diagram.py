@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import parse_literal
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 N = 7
 LETTERS = "abcdefg"
@@ -225,5 +225,5 @@ class LetterLogicDiagram(Task):
                 "test",
                 None,
                 None,
-                f"letter_logic_diagram/{d.name}",
+                origin_of(root, d),
             )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 from symbench.tasks._numbers import tokens
 
 _N = re.compile(r"Given n=(\d+)")
@@ -138,5 +138,5 @@ class LightPuzzles(Task):
                 "test",
                 None,
                 None,
-                f"light_puzzles_dataset/{d.name}",
+                origin_of(root, d),
             )

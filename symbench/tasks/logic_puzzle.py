@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, read_json, register, sample_dirs
+from symbench.core import Sample, Task, origin_of, read_json, register, sample_dirs
 
 Cell = tuple[int, int]
 _LEVELS = {1: (2, 3, 1, 3, "sum_le"), 2: (3, 4, 1, 4, "sum_le"),
@@ -295,5 +295,5 @@ class LogicPuzzle(Task):
                 "test",
                 None,
                 None,
-                f"logic_puzzle_dataset/{d.name}",
+                origin_of(root, d),
             )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import extract_answer
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 from symbench.tasks._numbers import exact, integer, tokens
 
 FACTORS = [Fraction(k, 10) for k in range(11, 50)]  # multiples 1.1 .. 4.9
@@ -283,5 +283,5 @@ class LogicalEquation(Task):
                 "test",
                 None,
                 None,
-                f"logical_equation/{d.name}",
+                origin_of(root, d),
             )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import norm_text
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 NAMES = {0: "Pass", 1: "Peng", 2: "Chi"}
 _ROUND = re.compile(
@@ -209,5 +209,5 @@ class Mahjong(Task):
                 "test",
                 None,
                 None,
-                f"mahjong_pattern_dataset/{d.name}",
+                origin_of(root, d),
             )

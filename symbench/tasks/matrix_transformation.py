@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import parse_literal
-from symbench.core import Sample, Task, read_json, register, sample_dirs
+from symbench.core import Sample, Task, origin_of, read_json, register, sample_dirs
 
 Matrix = list[list[str]]
 
@@ -193,5 +193,5 @@ class MatrixTransformation(Task):
                 "test",
                 None,
                 None,
-                f"matrix_transformation_dataset/{d.name}",
+                origin_of(root, d),
             )

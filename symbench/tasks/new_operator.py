@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, read_json, register, sample_dirs
+from symbench.core import Sample, Task, origin_of, read_json, register, sample_dirs
 from symbench.tasks._numbers import close, exact, is_decimal, render, tokens
 
 SYMBOLS = ("#", "@", "$", "&", "%", "~")
@@ -288,5 +288,5 @@ class NewOperator(Task):
                 "test",
                 None,
                 None,
-                f"new_operator_dataset/{d.name}",
+                origin_of(root, d),
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import parse_number
-from symbench.core import Sample, Task, register, sample_dirs
+from symbench.core import Sample, Task, origin_of, register, sample_dirs
 
 _DIGITS = {
     1: (1, 2),
@@ -81,7 +81,7 @@ class NumberMultiply(Task):
                     "test",
                     None,
                     None,
-                    f"number_multiply/{group.name}/{d.name}",
+                    origin_of(root, d),
                 )
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MIN_SIDE = 3
@@ -149,5 +149,5 @@ class PatternRecognition(Task):
                 "test",
                 None,
                 None,
-                f"pattern_recognition/{d.name}",
+                origin_of(root, d),
             )

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 PATTERNS = (
     (r"Book (\w) must be to the left of book (\w)", "left"),
@@ -235,5 +235,5 @@ class PermutationsCombinations(Task):
                 "test",
                 None,
                 None,
-                f"permutations_and_combinations/{d.name}",
+                origin_of(root, d),
             )

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 from symbench.tasks._numbers import close, exact, is_decimal, render, tokens
 
 REL = 1e-4
@@ -132,5 +132,5 @@ class Pooling(Task):
                 "test",
                 None,
                 None,
-                f"pooling_dataset/{d.name}",
+                origin_of(root, d),
             )

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import clean
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 DIRS = [(0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (-1, -1), (1, -1), (-1, 1)]
 NAME = {"0": "black (0)", "1": "white (1)"}
@@ -203,5 +203,5 @@ class Reversi(Task):
                 "test",
                 None,
                 None,
-                f"reversi_dataset/{d.name}",
+                origin_of(root, d),
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import clean
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 ALL = 0x3FE  # bits 1..9
 ROW = [i // 9 for i in range(81)]
@@ -220,5 +220,5 @@ class StandardSudoku(Task):
                 "test",
                 None,
                 None,
-                f"standard_sudoku/{d.name}",
+                origin_of(root, d),
             )

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 from symbench.tasks._numbers import exact, integer
 
 WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -111,5 +111,5 @@ class StatisticalCounting(Task):
                 "test",
                 None,
                 None,
-                f"statistical_counting_dataset/{d.name}",
+                origin_of(root, d),
             )

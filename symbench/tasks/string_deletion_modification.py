@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from symbench.answers import clean
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 Rule = dict[str, Any]
 MAX_STEPS, MAX_LEN = 400, 60
@@ -262,5 +262,5 @@ class StringDeletionModification(Task):
                 "test",
                 None,
                 None,
-                f"string_deletion_and_modification/{d.name}",
+                origin_of(root, d),
             )

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 
 _RULE = re.compile(
     r"If there is a substring ([A-Z]+) in the string, insert the character ([A-Z]) after "
@@ -170,5 +170,5 @@ class StringInsertion(Task):
                 "test",
                 None,
                 None,
-                f"string_insertion/{d.name}",
+                origin_of(root, d),
             )

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 from symbench.tasks._exchange import (
     check_counts,
     final_vector,
@@ -151,5 +151,5 @@ class StringSplitting(Task):
                 "test",
                 None,
                 None,
-                f"string_splitting/{d.name}",
+                origin_of(root, d),
             )

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 from symbench.tasks._exchange import (
     check_counts,
     final_vector,
@@ -136,5 +136,5 @@ class StringSynthesis(Task):
                 "test",
                 None,
                 None,
-                f"string_synthesis/{d.name}",
+                origin_of(root, d),
             )

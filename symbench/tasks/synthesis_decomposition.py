@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from symbench.core import Sample, Task, ilerp, read_json, register, sample_dirs
+from symbench.core import Sample, Task, ilerp, origin_of, read_json, register, sample_dirs
 from symbench.tasks._exchange import (
     check_counts,
     final_vector,
@@ -171,5 +171,5 @@ class SynthesisDecomposition(Task):
                 "test",
                 None,
                 None,
-                f"synthesis_decomposition_dataset/{d.name}",
+                origin_of(root, d),
             )

@@ -51,6 +51,21 @@ def test_import_check_verifies_original_samples(cli, db_path: Path) -> None:
     assert n == origins == 300
 
 
+def test_import_of_a_nested_tree_records_complexity_and_split(
+    cli, db_path: Path, tmp_path: Path
+) -> None:
+    from tests.symbench.test_import_layouts import TREE, build_tree
+
+    root = build_tree(tmp_path / "release")
+    r = cli("generate", "--import", str(root), "--check", "-t", "all")
+    assert r.exit_code == 0, r.output
+    assert "new_operator_dataset_hard" in r.output and "cryptanalysis_SFT" in r.output
+    con = sqlite3.connect(db_path)
+    rows = con.execute("select origin, complexity, split from samples").fetchall()
+    want = {(dest, level, "train" if "_SFT" in dest else "test") for _, _, dest, level in TREE}
+    assert set(rows) == want
+
+
 def test_db_status_and_path(cli, db_path: Path) -> None:
     assert cli("db", "path").output.strip() == str(db_path)
     from codesteer_cli.store.db import open_store
