@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_SPEC ?= torch==2.13.0
 DEMO_DIR ?= demo-out
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo guide test lint install install-test clean
 
 $(VENV)/.base: pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,24 +28,56 @@ $(VENV)/.test: $(VENV)/.base
 install: $(VENV)/.base
 install-test: $(VENV)/.test
 
-# The demo: the embedded model (no key, offline) on arithmetic-heavy tasks, three
-# methods on the same samples, then the comparison with paired bootstrap intervals.
-DEMO_TASKS ?= number_multiply,letters,game24
-DEMO_N ?= 20
+# The trained guide (issue 19): search-teacher synthesis with the code-capable embedded
+# task model on *training* samples of five seen tasks, then a LoRA SFT of SmolLM2-135M.
+# Its output, $(GUIDE_DIR) (adapter + recipe.json), is committed: `make demo` uses it.
+GUIDE_TASKS ?= navigate,gsm_hard,date_understanding,web_of_lies,logical_deduction
+GUIDE_N ?= 6
+GUIDE_DIR ?= guides/smollm2-search
+GUIDE_WORK ?= guide-out
+GS = $(VENV)/bin/codesteer --db $(GUIDE_WORK)/codesteer.db
+TASK_MODEL ?= local:qwen-coder
+EPISODE = --max-tokens 384 --no-self-check
+
+guide: $(VENV)/.base
+	@mkdir -p $(GUIDE_WORK)
+	$(GS) synthesize sft --teacher search --task-model $(TASK_MODEL) --tasks $(GUIDE_TASKS) \
+		--per-task $(GUIDE_N) --complexity 1 --max-guidance-turns 2 --prompts default \
+		--actions code,text,return,terminate $(EPISODE) --name guide-search
+	$(GS) synthesize export --runs guide-search --sft $(GUIDE_WORK)/sft.jsonl --seed 0
+	$(GS) train sft --base local:smollm2 --lora --data $(GUIDE_WORK)/sft.jsonl \
+		--eval-data $(GUIDE_WORK)/sft.val.jsonl --out $(GUIDE_WORK)/adapter --overwrite \
+		--lora-r 8 --lora-targets q_proj,v_proj --lr 3e-4 --epochs 8 --name guide-sft --seed 0
+	$(PY) -m codesteer_cli.training.publish $(GUIDE_WORK)/adapter $(GUIDE_DIR) \
+		--data $(GUIDE_WORK)/sft.jsonl --store $(GUIDE_WORK)/codesteer.db --run guide-sft \
+		--synthesis guide-search
+
+# The demo (issue 19): the code-capable embedded task model on test samples of a task mix
+# where code wins for it (number_multiply, letters: unseen by the guide; navigate) and
+# where text wins (date_understanding, web_of_lies), chosen by measuring all_code and
+# all_text on *training* samples. Six methods on the same samples: four fixed ones, and
+# codesteer with the untrained SmolLM2 guide and with the committed trained one
+# ($(GUIDE_DIR), the output of `make guide`). Then the paired differences.
+DEMO_TASKS ?= number_multiply,letters,navigate,date_understanding,web_of_lies
+DEMO_N ?= 6
 CS = $(VENV)/bin/codesteer --db $(DEMO_DIR)/codesteer.db
-DEMO_RUN = --tasks $(DEMO_TASKS) --complexity 1 --limit $(DEMO_N) --prompts tiny \
-	--max-tokens 128 --concurrency 16
+DEMO_RUN = -m $(TASK_MODEL) --tasks $(DEMO_TASKS) --complexity 1 --limit $(DEMO_N) \
+	--prompts default $(EPISODE)
+DEMO_GUIDED = --method codesteer --max-rounds 1
 
 demo: $(VENV)/.base
 	@mkdir -p $(DEMO_DIR)
 	$(CS) generate --task $(DEMO_TASKS) --complexity 1 -n $(DEMO_N)
 	$(CS) steer --method only_question $(DEMO_RUN) --name demo-only-question
+	$(CS) steer --method all_text $(DEMO_RUN) --name demo-all-text
 	$(CS) steer --method all_code $(DEMO_RUN) --name demo-all-code
-	$(CS) steer --method codesteer $(DEMO_RUN) --max-rounds 1 --guide-max-tokens 8 \
-		--checker-max-tokens 96 --checker-attempts 1 --name demo-codesteer
-	$(CS) report demo-only-question demo-all-code demo-codesteer \
-		--diff demo-only-question,demo-all-code --diff demo-all-code,demo-codesteer \
-		--plot $(DEMO_DIR)/plots
+	$(CS) steer --method code_interpreter $(DEMO_RUN) --max-rounds 1 --name demo-code-interpreter
+	$(CS) steer $(DEMO_GUIDED) $(DEMO_RUN) -g local:smollm2 --name demo-codesteer-untrained
+	$(CS) steer $(DEMO_GUIDED) $(DEMO_RUN) -g local:smollm2+$(GUIDE_DIR) --name demo-codesteer-trained
+	$(CS) report demo-only-question demo-all-text demo-all-code demo-code-interpreter \
+		demo-codesteer-untrained demo-codesteer-trained \
+		--diff 'demo-all-code|demo-all-text,demo-codesteer-trained' \
+		--diff demo-codesteer-untrained,demo-codesteer-trained --plot $(DEMO_DIR)/plots
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
