@@ -7,14 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.steering.episode import Answer, Episode, Outcome
+from codesteer_cli.steering.checkers import symbolic_check
+from codesteer_cli.steering.code import run_answer_code
+from codesteer_cli.steering.episode import Answer, Episode, EpisodeFailed, Outcome, Stopped
 from codesteer_cli.steering.guidance import Guidance, parse_guidance
 
 MethodFn = Callable[[Episode], Outcome]
 METHODS: dict[str, MethodFn] = {}
 NEEDS_GUIDE = {"codesteer", "symbolic_agent"}
+# Methods whose --guide model is not a guide but writes the final answer (a summarizer);
+# it defaults to the task model like a guide does, and its turns are recorded as "guide"
+# (its tokens apart from the task model's, as the paper counts them).
+SUMMARIZER_GUIDE = {"code_text_sum2"}
+NEEDS_GUIDE |= SUMMARIZER_GUIDE
 
 
 def method(name: str) -> Callable[[MethodFn], MethodFn]:
@@ -231,6 +239,59 @@ def code_first_rule(ep: Episode) -> Outcome:
     return Outcome(second, 2, "code_failed", ["code", "text"])
 
 
+@method("autogen_concat")
+def autogen_concat(ep: Episode) -> Outcome:
+    """Table 1's AutoGen Conca.: an AutoGen-style coding assistant's instructions put in
+    front of the question, one answer; its code is run and both scored, no feedback turn."""
+    return _single(ep, ep.setup.prompts.autogen, "free")
+
+
+def _summarizer_answer(ep: Episode, messages: list[dict[str, str]], round_: int) -> Answer:
+    """The final answer written by the summarizer (the run's --guide model), with its code
+    run and the Symbolic Checker as for a task-model answer, recorded as a guide turn.
+    It writes an answer, so it gets the task model's token limit and temperature."""
+    s, cfg = ep.setup, ep.setup.settings
+    model = s.guide or s.task_model  # no --guide: the task model summarizes (as in Sum.1)
+    if s.stop.is_set():
+        raise Stopped()
+    params = {
+        "temperature": cfg.temperature,
+        "max_tokens": cfg.task_max_tokens,
+        "seed": cfg.seed,
+        "repeat": ep.repeat,
+    }
+    extra: dict[str, Any] = {"purpose": "summary", "mode": "free"}
+    comp = model.complete(list(messages), **params)  # type: ignore[arg-type]
+    if not comp.ok:
+        ep.rec.turn("guide", round_, messages, comp, params, extra)
+        raise EpisodeFailed(f"summarizer model call failed: {comp.error}")
+    code = run_answer_code(comp.text, s.executor)
+    extra["has_code"] = code is not None
+    ans = Answer(comp.text, round_, code, "free")
+    if code is not None and cfg.symbolic_checker:
+        report = symbolic_check(code.code)
+        extra["symbolic"] = report.to_dict()
+        ans.symbolic_text = report.text()
+    run = ("answer", code.code, code.run) if code is not None else None
+    ep.rec.turn("guide", round_, messages, comp, params, extra, run)
+    ep.answers.append(ans)
+    return ans
+
+
+@method("code_text_sum2")
+def code_text_sum2(ep: Episode) -> Outcome:
+    """Table 1's Code + Text + Sum.2: the task model's code answer and text answer, as in
+    `code_text_sum`, summarized into the final answer by a separate summarizer model, the
+    run's --guide (the paper fine-tunes Llama-3.1-8B on correct summaries for it)."""
+    p, q = ep.setup.prompts, ep.sample.question
+    code_ans = ep.answer([_user(f"{p.code}\n\n{q}")], 0, "code")
+    text_ans = ep.answer([_user(f"{p.text}\n\n{q}")], 0, "text")
+    code_part = code_ans.text + ("\n\n" + code_ans.code.feedback() if code_ans.code else "")
+    msgs = [_user(p.summarize.format(question=q, code_answer=code_part, text_answer=text_ans.text))]
+    final = _summarizer_answer(ep, msgs, 1)
+    return Outcome(final, 3, "summary", ["code", "text", "free"])
+
+
 def final_modes(outcome: Outcome) -> list[str]:
     return outcome.modes
 
@@ -238,6 +299,7 @@ def final_modes(outcome: Outcome) -> list[str]:
 __all__ = [
     "METHODS",
     "NEEDS_GUIDE",
+    "SUMMARIZER_GUIDE",
     "Answer",
     "GuidedState",
     "get_method",

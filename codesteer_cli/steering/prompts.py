@@ -11,6 +11,20 @@ from dataclasses import dataclass, field
 
 from codesteer_cli.errors import UserError
 
+# autogen_concat (Table 1's "AutoGen Conca."): an AutoGen-style coding assistant's
+# standing instructions, put in front of the question in one user message. Our wording of
+# what such an assistant is told; AutoGen's own text is not carried.
+_AUTOGEN_STYLE = (
+    "You are an AI assistant working with a user who can run programs for you. Use your "
+    "language skills and your programming skills together. Start by laying out a plan (say "
+    "which steps you will reason through and which you will compute), then, for any step "
+    "that needs computing or looking something up, write a Python program in a ```python "
+    "block. The user runs your program unchanged and cannot edit it, so make it complete "
+    "and have it print what it finds; use a single code block in a reply. Should the "
+    "program fail or leave the task unsolved, correct it in full or rethink the approach. "
+    "Before you finish, check the answer and give the evidence for it, then write TERMINATE."
+)
+
 
 @dataclass(frozen=True)
 class PromptSet:
@@ -34,6 +48,7 @@ class PromptSet:
     # the prompts ask for <<<keyword>>> replies.
     choice_options: dict[str, str] = field(default_factory=dict)
     round_options: dict[str, str] = field(default_factory=dict)
+    autogen: str = _AUTOGEN_STYLE  # autogen_concat baseline, put before the question
 
     @property
     def id(self) -> str:
