@@ -25,6 +25,7 @@ def list_runs(
     from rich.table import Table
 
     from codesteer_cli.context import get_store
+    from codesteer_cli.reporting.compare import method_label
     from codesteer_cli.store.figures import list_runs
 
     store = get_store()
@@ -54,7 +55,7 @@ def list_runs(
             safe(r.name),
             r.kind,
             r.status,
-            safe(cfg.get("method", "")),
+            safe(method_label(str(cfg.get("method", "")))),
             safe(cfg.get("task_model", "")),
             f"{f}/{n}" if n else "",
             f"{100 * ok / f:.1f}" if f else "",
@@ -83,12 +84,23 @@ def show(run: Annotated[str, typer.Argument(help="Run name or id.")]) -> None:
     )
     for k, v in (row.config or {}).items():
         console.print(f"  {k}: {safe(v)}", highlight=False)
+    if row.kind == "steer":
+        console.print(f"  {_table1_line(str((row.config or {}).get('method', '')))}")
     if row.error:
         console.print(f"[red]error: {safe(row.error)}[/]")
     assert row.id is not None
     rows = task_summaries(store, row.id)
     if rows:
         task_table(row.name, rows)
+
+
+def _table1_line(method: str) -> str:
+    """Which Table 1 column a steer method stands for, and how ours differs."""
+    from codesteer_cli.reporting.compare import our_method, table1_method
+
+    column, ours = table1_method(method), our_method(method)
+    text = f'paper: Table 1 "{column.title}"' if column else "paper: not in Table 1"
+    return safe(text + (f"; ours: {ours.note}" if ours and ours.note else ""))
 
 
 @app.command("episode")

@@ -23,7 +23,8 @@ def command(
         typer.Option(
             "--guide",
             "-g",
-            help="The guide model (codesteer, symbolic_agent). Default: the task model.",
+            help="The guide model (codesteer, symbolic_agent; code_text_sum2's summarizer). "
+            "Default: the task model.",
         ),
     ] = None,
     method: Annotated[
@@ -31,7 +32,8 @@ def command(
         typer.Option(
             "--method",
             help="codesteer, symbolic_agent, "
-            "only_question, all_text, all_code, code_interpreter, code_text_sum, "
+            "only_question, all_text, all_code, autogen_concat, code_interpreter (a local "
+            "loop), code_text_sum, code_text_sum2 (the --guide model summarizes), "
             "self_estimate or code_first_rule.",
         ),
     ] = "codesteer",

@@ -75,7 +75,7 @@ PAPER_METHODS: tuple[PaperMethod, ...] = (
     PaperMethod(
         "gpt4o_code_interpreter",
         "code-interpreter",
-        "GPT-4o, Code Interpreter",
+        "GPT-4o, Code Interpreter (OpenAI's hosted tool)",
         ("gpt-4o+code-interpreter",),
     ),
     PaperMethod(
@@ -87,6 +87,73 @@ PAPER_METHODS: tuple[PaperMethod, ...] = (
         alt_cost_row="gpt4o_codesteer_4xh100",
     ),
 )
+
+LOCAL_LOOP = (
+    "a local loop: our sandbox runs the model's code and feeds the output back; the paper's "
+    "Code Interpreter column is OpenAI's hosted tool"
+)
+
+
+@dataclass(frozen=True)
+class OurMethod:
+    """One of our `steer --method` values and the Table 1 column it stands for."""
+
+    name: str
+    column: str | None  # Table 1 column; None: the paper has no such method
+    note: str = ""  # how ours differs from what the paper ran, said wherever it is reported
+    label: str = ""  # a short tag shown beside the name (titles, run lists)
+    guide_role: str = "guide"  # what its --guide model does: guide | summarizer
+
+
+OUR_METHODS: tuple[OurMethod, ...] = (
+    OurMethod("only_question", "gpt4o_only_question"),
+    OurMethod("symbolic_agent", "gpt4o_symbolic_agent"),
+    OurMethod("all_text", "gpt4o_all_text_cot"),
+    OurMethod("all_code", "gpt4o_all_code_cot"),
+    OurMethod(
+        "autogen_concat",
+        "gpt4o_autogen_conca",
+        "AutoGen-style assistant instructions in our own words before the question, not "
+        "AutoGen's own system prompt",
+    ),
+    OurMethod("code_text_sum", "gpt4o_code_text_sum1"),
+    OurMethod(
+        "code_text_sum2",
+        "gpt4o_code_text_sum2",
+        "the summarizer is the run's --guide model (default: the task model); the paper's is "
+        "Llama-3.1-8B fine-tuned on correct summaries; its tokens count as guide tokens",
+        guide_role="summarizer",
+    ),
+    OurMethod(
+        "self_estimate",
+        "gpt4o_code_text_choice",
+        "the task model itself picks code or text; the paper's chooser is a fine-tuned "
+        "Llama-3.1-8B",
+    ),
+    OurMethod("code_interpreter", "gpt4o_code_interpreter", LOCAL_LOOP, "local loop"),
+    OurMethod("codesteer", "gpt4o_codesteer"),
+    OurMethod("code_first_rule", None, "ours: the paper's Table 1 has no such method"),
+)
+
+
+def our_method(name: str) -> OurMethod | None:
+    """What a stored run's method stands for in Table 1 (None: an unknown name)."""
+    return next((m for m in OUR_METHODS if m.name == name), None)
+
+
+def method_label(name: str) -> str:
+    """A method's name as reports and run lists show it: `code_interpreter (local loop)`."""
+    ours = our_method(name)
+    return f"{name} ({ours.label})" if ours is not None and ours.label else name
+
+
+def table1_method(name: str) -> PaperMethod | None:
+    """The Table 1 column a run of our method `name` is compared with."""
+    ours = our_method(name)
+    if ours is None or ours.column is None:
+        return None
+    return next(m for m in PAPER_METHODS if m.column == ours.column)
+
 
 # The paper's own task names (and the original release's folder names) -> our task ids.
 # The CSV already uses our ids; these let the loader read either spelling.

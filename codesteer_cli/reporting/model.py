@@ -17,8 +17,10 @@ from codesteer_cli.errors import UserError
 from codesteer_cli.reporting.compare import (
     PAPER_SOURCE,
     PaperMethod,
+    our_method,
     paper_cost,
     paper_data,
+    table1_method,
     task_info,
 )
 from codesteer_cli.reporting.queries import (
@@ -121,6 +123,12 @@ class Method:
                 price_table_date=r.price_table_date,
                 started_at=r.started_at.isoformat() if r.started_at else None,
                 finished_at=r.finished_at.isoformat() if r.finished_at else None,
+            )
+            column, ours = table1_method(r.method), our_method(r.method)
+            d.update(
+                table1_column=column.column if column else None,
+                table1_title=column.title if column else None,
+                method_note=ours.note if ours else None,
             )
         if self.paper is not None:
             d.update(paper_column=self.paper.column, published=paper_cost(self.paper))
@@ -266,7 +274,11 @@ def guide_choices(
     from codesteer_cli.steering.guidance import parse_guidance
     from codesteer_cli.steering.prompts import PROMPT_SETS
 
-    by_id = {m.run.id: m for m in runs if m.run is not None}
+    def guides(m: Method) -> bool:  # a summarizer's replies are answers, not guidance
+        ours = our_method(m.run.method) if m.run is not None else None
+        return ours is None or ours.guide_role == "guide"
+
+    by_id = {m.run.id: m for m in runs if m.run is not None and guides(m)}
     out: dict[str, dict[str, dict[str, int]]] = {}
     for run_id, task, rnd, reply in guide_replies(store, list(by_id)):
         m = by_id[run_id]
@@ -402,6 +414,10 @@ def build_report(
                 )
             if m.run is not None and m.run.status != "finished":
                 notes.append(f"run {m.key} is {m.run.status}, not finished")
+            name = m.run.method if m.run is not None else ""
+            ours = our_method(name)
+            if ours is not None and ours.note:
+                notes.append(f"run {m.key} ({name}): {ours.note}")
     if any(m.source == "paper" for m in methods):
         steer = any(m.paper is not None and m.paper.alt_cost_row for m in methods)
         notes.append(

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from codesteer_cli.errors import UserError
+from codesteer_cli.reporting.compare import method_label
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
@@ -108,7 +109,7 @@ class RunInfo:
 
     @property
     def title(self) -> str:
-        t = f"{self.method} · {self.task_model}"
+        t = f"{method_label(self.method)} · {self.task_model}"
         return t + (f" · guide {self.guide}" if self.guide else "")
 
 
