@@ -1,0 +1,35 @@
+"""The guide `make demo` uses (guides/smollm2-search, the committed output of `make
+guide`): its recipe describes these weights, and it loads by name and answers in the
+guide's protocol where the bare model does not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from codesteer_cli.models import get_model
+from codesteer_cli.training.publish import sha256
+
+GUIDE = Path(__file__).resolve().parents[2] / "guides" / "smollm2-search"
+
+
+def test_recipe_names_these_weights() -> None:
+    recipe = json.loads((GUIDE / "recipe.json").read_text())
+    assert recipe["weights_sha256"] == sha256(GUIDE / "adapter_model.safetensors")
+    assert recipe["training_run"]["kind"] == "train-sft"
+    assert [r["kind"] for r in recipe["synthesis_runs"]] == ["synthesize-search"]
+    cfg = json.loads((GUIDE / "adapter_config.json").read_text())
+    assert cfg["base_model_name_or_path"] == "local:smollm2"
+
+
+def test_the_trained_guide_replies_with_a_decision() -> None:
+    question = (
+        "You are guiding a task model through the question below. The task model can "
+        "solve it by writing a Python program or by reasoning in text.\n\nDecide how the "
+        "task model should start. Reply with <<<Code>>> or <<<Text>>>, or put more "
+        "specific advice inside <<< >>>.\n\nQuestion:\nWhat is 4821 * 977 * 63?"
+    )
+    guide = get_model(f"local:smollm2+{GUIDE}")
+    reply = guide.complete([{"role": "user", "content": question}], max_tokens=16)
+    assert reply.error is None
+    assert reply.text.strip() in ("<<<Code>>>", "<<<Text>>>"), reply.text
