@@ -10,6 +10,12 @@ from symbench.core import Sample, Split, Task, import_release
 
 # How many further seeds to try per wanted sample when small problem spaces repeat.
 _SEED_SLACK = 20
+MAX_PER_LEVEL = 100_000  # -n: samples per task and level
+
+
+def seeds_needed(n: int) -> int:
+    """How many seeds, from the first, `generate_distinct` may try for `n` samples."""
+    return n * _SEED_SLACK + 10
 
 
 def generate_distinct(
@@ -28,7 +34,7 @@ def generate_distinct(
     then what exists is returned and `on_short` is told why."""
     seen = set(exclude or ())
     made = 0
-    for s in range(seed, seed + n * _SEED_SLACK + 10):
+    for s in range(seed, seed + seeds_needed(n)):
         if made == n:
             return
         sample = task.generate(complexity, s, split)

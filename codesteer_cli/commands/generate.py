@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +21,7 @@ def command(
     complexity: Annotated[
         str, typer.Option("--complexity", "-c", help="Level 1-10: N, A-B or a comma list.")
     ] = "5",
-    n: Annotated[int, typer.Option("-n", min=1, help="Samples per task and level.")] = 10,
+    n: Annotated[int, typer.Option("-n", help="Samples per task and level (1-100,000).")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="First seed; samples use seed, seed+1…")] = 0,
     split: Annotated[str, typer.Option("--split", help="train or test.")] = "test",
     out: Annotated[
@@ -38,6 +40,8 @@ def command(
 ) -> None:
     """Generate SymBench samples into the store (or import the original ones)."""
     from codesteer_cli.errors import UserError
+    from codesteer_cli.generation import MAX_PER_LEVEL, seeds_needed
+    from codesteer_cli.runs.settings import MAX_SEED, check_int
     from symbench.core import parse_complexity, select_tasks
 
     tasks = select_tasks(task)
@@ -45,11 +49,83 @@ def command(
         raise UserError(f"--split must be train or test, got {split!r}")
     if check and import_path is None:
         raise UserError("--check needs --import PATH")
+    check_int("-n", n, 1, MAX_PER_LEVEL)
+    check_int("--seed", seed, 0, MAX_SEED - seeds_needed(n))  # stored seeds are 64-bit
+    if out is not None:
+        check_out_path(out)
     if import_path is not None:
         _import(import_path, tasks, check, out, no_store)
         return
     levels = parse_complexity(complexity)
     _generate(tasks, levels, n, seed, split, out, no_store)
+
+
+# Pseudo file systems: writing there is never a samples file (and may do harm).
+_PSEUDO = (Path("/proc"), Path("/sys"))
+
+
+def _under_pseudo(p: Path) -> bool:
+    return any(p == d or d in p.parents for d in _PSEUDO)
+
+
+def _is_stream(p: Path) -> bool:
+    """A terminal, /dev/null or a pipe (`--out /dev/stdout`): written like a file."""
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def check_out_path(out: Path) -> None:
+    """--out names a file (or a stream) that can be written, checked before any work."""
+    from codesteer_cli.console import safe
+    from codesteer_cli.errors import UserError
+
+    shown = safe(str(out))
+    where = Path(os.path.abspath(out.expanduser()))
+    stream = _is_stream(where)
+    if _under_pseudo(where) or (_under_pseudo(where.resolve()) and not stream):
+        raise UserError(f"--out {shown}: /proc and /sys are not places for a samples file")
+    if where.is_dir():
+        raise UserError(f"--out {shown} is a directory; give a file name, e.g. {shown}/s.jsonl")
+    if stream:
+        return
+    if where.exists() and not where.is_file():
+        raise UserError(f"--out {shown} exists and is not a regular file")
+    parent = where.parent
+    if not parent.is_dir():
+        raise UserError(f"--out {shown}: folder {safe(str(parent))} does not exist")
+    if not os.access(parent, os.W_OK) or (where.exists() and not os.access(where, os.W_OK)):
+        raise UserError(f"--out {shown}: not writable")
+
+
+class _Out:
+    """The --out file; a failed write or close is a one-line error, not a traceback."""
+
+    def __init__(self, out: Path) -> None:
+        from codesteer_cli.console import safe
+
+        self.shown = safe(str(out))
+        self.fh = self._do(lambda: open(out, "w", encoding="utf-8"))  # noqa: SIM115
+
+    def _do(self, op):  # type: ignore[no-untyped-def]
+        from codesteer_cli.errors import UserError
+
+        try:
+            return op()
+        except OSError as exc:
+            raise UserError(f"--out {self.shown}: cannot write: {exc.strerror or exc}") from None
+
+    def write(self, text: str) -> None:
+        self._do(lambda: self.fh.write(text))
+
+    def close(self) -> None:
+        self._do(self.fh.close)
+
+
+def _open_out(out: Path | None) -> _Out | None:
+    return _Out(out) if out is not None else None
 
 
 def _progress():  # type: ignore[no-untyped-def]
@@ -84,7 +160,7 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
     other = "train" if split == "test" else "test"
     counts: dict[str, list[int]] = {}
     shortfalls: list[str] = []
-    fh = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115
+    fh = _open_out(out)
     try:
         with _progress() as bar:
             job = bar.add_task("generating", total=len(tasks) * len(levels) * n)
@@ -165,7 +241,7 @@ def _import(root: Path, tasks, check: bool, out, no_store: bool) -> None:  # typ
     if check:
         for col in ("verified", "known bad", "failed"):
             table.add_column(col, justify="right")
-    fh = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115
+    fh = _open_out(out)
     try:
         for res in results:
             added = repo.add_samples(store, res.samples)[0] if store else 0

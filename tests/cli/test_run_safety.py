@@ -158,6 +158,14 @@ NEWER = "written by a newer codesteer (revision 9999"
         (["synthesize", "dpo", "-m", "a:b", "-g", "a:b", "--temperature", "inf"], "must be"),
         (["runs", "episode", "99999999999999999999"], "episode id must be an integer"),
         (["runs", "episode", "0"], "episode id must be an integer"),
+        (["generate", "-t", "letters", "--out", "/tmp"], "--out /tmp is a directory"),
+        (["generate", "-t", "letters", "--out", "/proc/x.jsonl"], "/proc and /sys are not"),
+        (["generate", "-t", "letters", "--out", "/proc/self/status"], "/proc and /sys are not"),
+        (["generate", "-t", "letters", "--out", "/no/such/dir/s.jsonl"], "does not exist"),
+        (["generate", "-t", "letters", "--out", "/dev/full"], "cannot write: No space left"),
+        (["generate", "-n", "99999999999"], "-n must be an integer from 1 to 100,000"),
+        (["generate", "-n", "0"], "-n must be an integer from 1 to 100,000"),
+        (["generate", "--seed", "99999999999999999999999"], "--seed must be an integer"),
     ],
 )
 def test_bad_input_is_one_line_and_exits_non_zero(
@@ -168,6 +176,27 @@ def test_bad_input_is_one_line_and_exits_non_zero(
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and message in lines[0], r.stderr
     assert "\x1b]" not in r.stderr and "\x1b[31m" not in r.stderr  # escapes neutralised
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-n", "99999999999"],
+        ["--out", "{dir}"],
+        ["--out", "/proc/self/status"],
+        ["--seed", "9223372036854775807"],
+    ],
+)
+def test_generate_refuses_before_any_work(args: list[str], tmp_path: Path) -> None:
+    """Checked before a sample is made or the store opened: no 30 s of silence."""
+    db = tmp_path / "x.db"
+    start = time.monotonic()
+    args = [a.format(dir=tmp_path) for a in args]
+    r = run_cli("--db", str(db), "generate", "-t", "all", "-c", "1-10", *args, env=ENV)
+    took = time.monotonic() - start
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert len([ln for ln in r.stderr.splitlines() if ln.strip()]) == 1, r.stderr
+    assert not db.exists() and took < 30, took  # (interpreter start-up only, even loaded)
 
 
 def test_an_empty_db_option_is_refused(tmp_path: Path) -> None:
