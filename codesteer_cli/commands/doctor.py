@@ -18,6 +18,7 @@ def command(
     """Check the sandbox's isolation, the models that are usable, and the store."""
     from codesteer_cli.context import settings
     from codesteer_cli.models.registry import describe
+    from codesteer_cli.steering.original_release import describe_release
     from codesteer_cli.store.db import resolve_url, safe_url
 
     models = describe()
@@ -26,6 +27,7 @@ def command(
         "sandbox": _sandbox_report(),
         "store": safe_url(resolve_url(settings.db)),
         "models": models,
+        "original_release": describe_release(None),
     }
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
@@ -33,6 +35,7 @@ def command(
     console.print(f"python     {report['python']}")
     _print_sandbox(report["sandbox"])
     console.print(f"store      {report['store']}")
+    _print_release(report["original_release"])
     console.print("models     run `codesteer models` for providers, keys and aliases")
     console.print(f"           {models['embedded']['engines']}", highlight=False)
 
@@ -86,3 +89,23 @@ def _print_sandbox(sb: dict[str, Any]) -> None:
         f"{pad}modes here ({sb['requested'] or '?'} requested; --sandbox / "
         f"CODESTEER_SANDBOX): {modes}"
     )
+
+
+def _print_release(rel: dict[str, Any]) -> None:
+    """Whether --protocol original has a release to read ($CODESTEER_ORIGINAL_RELEASE)."""
+    from codesteer_cli.steering.original_release import ENV_VAR
+
+    if not rel["configured"]:
+        console.print(
+            f"original   not configured (--protocol original needs --original-release DIR "
+            f"or {ENV_VAR})",
+            highlight=False,
+        )
+    elif rel["readable"]:
+        commit = f", commit {str(rel['commit'])[:12]}" if rel.get("commit") else ""
+        console.print(
+            f"original   [green]readable[/]: {rel['path']}{commit} (strings {rel['fingerprint']})",
+            highlight=False,
+        )
+    else:
+        console.print(f"original   [red]unreadable[/]: {rel['error']}", highlight=False)

@@ -75,10 +75,36 @@ def command(
         float, typer.Option("--temperature", help="Task model's sampling temperature.")
     ] = 0.0,
     seed: o.Seed = None,
-    code_timeout: o.CodeTimeout = 30.0,
+    code_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--code-timeout",
+            help="Seconds per code run. Default 30 (10 with --protocol original).",
+            show_default=False,
+        ),
+    ] = None,
     no_cache: o.NoCache = False,
     request_timeout: o.RequestTimeout = None,
     sandbox: o.Sandbox = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="default (ours), or original: the original release's CodeSteer loop, "
+            "prompts, checkers and settings, for its released guide (codesteer) or an API "
+            "guide (symbolic_agent). Recorded with the run.",
+        ),
+    ] = "default",
+    original_release: Annotated[
+        str | None,
+        typer.Option(
+            "--original-release",
+            envvar="CODESTEER_ORIGINAL_RELEASE",
+            help="A copy of the original release (yongchao98/CodeSteer-v1.0) whose prompts "
+            "--protocol original reads (it is parsed, never run).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a method over SymBench samples; every turn is stored, every episode scored."""
     from codesteer_cli import display
@@ -91,6 +117,19 @@ def command(
     setup_logging(settings.verbose)
     o.use_sandbox(sandbox)
     task_model = task_model or DEFAULT_MODEL
+    # --protocol original: the original's settings where none were given, and the
+    # fingerprint of the strings read from the release (resumes keep the stored one).
+    original: dict[str, object] = {}
+    if protocol == "original" and not resume:
+        from codesteer_cli.steering.original import defaults
+        from codesteer_cli.steering.original_release import load_release
+
+        original = defaults(method)
+        original["original_prompts"] = load_release(original_release).fingerprint
+
+    def given(name: str, value: object) -> object:
+        return value if value is not None else original.get(name)
+
     cfg = SteerConfig(
         method=method,
         task_model=task_model,
@@ -109,15 +148,20 @@ def command(
             max_rounds=max_rounds,
             symbolic_checker=not no_symbolic_checker,
             self_check=not no_self_check,
-            task_max_tokens=max_tokens,
-            guide_max_tokens=guide_max_tokens,
-            checker_max_tokens=checker_max_tokens,
+            task_max_tokens=given("task_max_tokens", max_tokens),
+            guide_max_tokens=given("guide_max_tokens", guide_max_tokens),
+            checker_max_tokens=given("checker_max_tokens", checker_max_tokens),
             checker_attempts=checker_attempts,
             temperature=temperature,
+            guide_temperature=original.get("guide_temperature"),
             seed=seed,
-            code_timeout_s=code_timeout,
+            code_timeout_s=given("code_timeout_s", code_timeout),
+            protocol=protocol,
+            original_prompts=original.get("original_prompts"),
         ),
-        execution=ExecutionSettings(concurrency, max_cost, not no_cache, request_timeout),
+        execution=ExecutionSettings(
+            concurrency, max_cost, not no_cache, request_timeout, original_release
+        ),
     )
     if not resume:
         cfg.validate()

@@ -21,6 +21,7 @@ MAX_SEED = 2**63 - 1
 MAX_CODE_TIMEOUT_S = 3600.0
 MAX_TOKENS = 1_000_000
 MAX_CONCURRENCY = 1024
+PROTOCOLS = ("default", "original")
 
 
 def check_int(option: str, value: int | None, lo: int, hi: int = MAX_TOKENS) -> None:
@@ -74,11 +75,24 @@ class EpisodeSettings:
     guide_temperature: float = 0.0
     seed: int | None = None
     code_timeout_s: float = 30.0
+    # default: ours; original: the original release's CodeSteer loop (steering/original.py),
+    # its strings read from the release whose fingerprint `original_prompts` records.
+    protocol: str = "default"
+    original_prompts: str | None = None
 
     def validate(self) -> None:
         from codesteer_cli.steering.prompts import get_prompts
 
         get_prompts(self.prompts)
+        if self.protocol not in PROTOCOLS:
+            raise UserError(
+                f"--protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}"
+            )
+        if self.protocol == "original" and not (self.symbolic_checker and self.self_check):
+            raise UserError(
+                "--protocol original always runs both checkers, as the original did; "
+                "drop --no-symbolic-checker / --no-self-check"
+            )
         check_int("--max-rounds", self.max_rounds, 0, 100)
         check_int("--max-tokens", self.task_max_tokens, 1)
         check_int("--guide-max-tokens", self.guide_max_tokens, 1)
@@ -98,6 +112,9 @@ class ExecutionSettings:
     max_cost: float | None = None  # USD; stop starting episodes before passing it
     cache: bool = True  # serve and store model answers through the response cache
     request_timeout: float | None = None  # seconds per sent request; None: the provider's
+    # where the original release is (--protocol original): may move between resumes; the
+    # strings read from it are pinned by EpisodeSettings.original_prompts
+    original_release: str | None = None
 
     def validate(self) -> None:
         check_int("--concurrency", self.concurrency, 1, MAX_CONCURRENCY)

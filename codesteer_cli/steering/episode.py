@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from codesteer_cli.models.base import ChatModel, Completion
     from codesteer_cli.sandbox.executor import Executor
+    from codesteer_cli.steering.original_release import OriginalRelease
     from codesteer_cli.store.db import Store
     from symbench.core import Sample, Task
 
@@ -41,6 +42,7 @@ class Setup:
     checker_model: ChatModel | None = None  # Self-answer Checker; default: the task model
     variant: str = "free"  # teacher prompt variant (synthesis)
     stop: threading.Event = field(default_factory=threading.Event)
+    release: OriginalRelease | None = None  # --protocol original: the release's strings
 
     @property
     def prompts(self) -> PromptSet:

@@ -101,3 +101,8 @@ class EpisodeRecorder:
         if code_run is not None:
             t.time["code" if code_run[0] == "answer" else "checkers"] += code_run[2].duration_s
         return turn_id
+
+    def code_run(self, turn_id: int, purpose: str, code: str, result: ExecResult) -> None:
+        """A code run of its own (not one a model call led to), shown with `turn_id`."""
+        turns.add_code_run(self.store, self.episode_id, turn_id, purpose, code, result)
+        self.tally.time["code"] += result.duration_s

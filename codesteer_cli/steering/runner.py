@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.runs import lifecycle
@@ -35,6 +35,9 @@ from codesteer_cli.store import episodes, repo
 from codesteer_cli.store.db import Store
 from codesteer_cli.store.models import EpisodeRow, SampleRow, utcnow
 from symbench.core import get_task, parse_complexity, select_tasks
+
+if TYPE_CHECKING:
+    from codesteer_cli.steering.original_release import OriginalRelease
 
 log = logging.getLogger("codesteer.steer")
 DEFAULT_MODEL = "local:smollm2"
@@ -71,11 +74,31 @@ class SteerConfig(RunConfig):
             raise UserError("--source must be any, generated or imported")
         check_int("--repeats", self.repeats, 1, 1000)
         check_int("--limit", self.limit, 1, 10_000_000)
+        if self.episode.protocol == "original":
+            from codesteer_cli.steering.original import check_method
+
+            check_method(self.method)
+            original_release(self)
 
     @property
     def guide_spec(self) -> str | None:
         """The guide model, when the method has one (default: the task model)."""
         return (self.guide or self.task_model) if self.method in NEEDS_GUIDE else None
+
+
+def original_release(cfg: SteerConfig) -> OriginalRelease:
+    """The release a `--protocol original` run reads; it must hold the strings the run
+    started with (their fingerprint is part of the run's settings)."""
+    from codesteer_cli.steering.original_release import load_release
+
+    rel = load_release(cfg.execution.original_release)
+    pinned = cfg.episode.original_prompts
+    if pinned is not None and pinned != rel.fingerprint:
+        raise UserError(
+            f"--original-release {rel.root} holds other strings (fingerprint "
+            f"{rel.fingerprint}) than this run was started with ({pinned})"
+        )
+    return rel
 
 
 # --- playing one episode ----------------------------------------------------------------
@@ -98,7 +121,12 @@ def run_episode(
     t = rec.tally
     res = _result(ep, task.id, "failed")
     try:
-        outcome = get_method(method)(episode)
+        if setup.settings.protocol == "original":
+            from codesteer_cli.steering.original import play
+
+            outcome = play(episode, method)
+        else:
+            outcome = get_method(method)(episode)
         sc = score_answer(task, sample, outcome.final)
     except Stopped:
         # Not "pending": its partial turns are cleared when the run is resumed.
@@ -183,12 +211,15 @@ class Steer(RunKind[SteerConfig, Models]):
         cfg = run.cfg
         setup = models.setup(cfg.episode, stop)
         setup.variant = cfg.variant
+        if cfg.episode.protocol == "original":
+            setup.release = original_release(cfg)
         for ep, smp in run.todo:
             yield EpisodeItem(store, setup, cfg.method, ep, smp)
 
     def describe(self, cfg: SteerConfig) -> str:
         guide = f", guide {cfg.guide_spec}" if cfg.guide_spec else ""
-        return f"{cfg.method} with {cfg.task_model}{guide}"
+        protocol = ", the original's protocol" if cfg.episode.protocol == "original" else ""
+        return f"{cfg.method} with {cfg.task_model}{guide}{protocol}"
 
     def summary(self, store: Store, run: OpenRun[SteerConfig]) -> dict[str, Any]:
         from codesteer_cli.store.figures import task_summaries

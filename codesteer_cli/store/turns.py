@@ -35,6 +35,14 @@ def add_turn(
     return turn_id
 
 
+def add_code_run(
+    store: Store, episode_id: int, turn_id: int | None, purpose: str, code: str, r: ExecResult
+) -> None:
+    """Insert a code run that no model call of its own led to (e.g. a final re-run)."""
+    with store.engine.begin() as conn:
+        conn.execute(_INSERT_EXEC, _exec_values(episode_id, turn_id, purpose, code, r))
+
+
 def _exec_values(
     episode_id: int, turn_id: int | None, purpose: str, code: str, r: ExecResult
 ) -> dict[str, Any]:
@@ -72,7 +80,7 @@ class EpisodeReplay:
     episode: EpisodeRow
     sample: SampleRow
     turns: list[TurnRow]
-    code_runs: dict[int, CodeExecutionRow]  # by turn id
+    code_runs: dict[int, CodeExecutionRow]  # by turn id (the first, when a turn has more)
 
 
 def replay(store: Store, episode_id: int) -> EpisodeReplay | None:
@@ -87,6 +95,12 @@ def replay(store: Store, episode_id: int) -> EpisodeReplay | None:
             select(TurnRow).where(TurnRow.episode_id == episode_id).order_by(col(TurnRow.seq))
         ).all()
         runs = s.exec(
-            select(CodeExecutionRow).where(CodeExecutionRow.episode_id == episode_id)
+            select(CodeExecutionRow)
+            .where(CodeExecutionRow.episode_id == episode_id)
+            .order_by(col(CodeExecutionRow.id))
         ).all()
-    return EpisodeReplay(ep, sample, list(turns), {r.turn_id: r for r in runs if r.turn_id})
+    by_turn: dict[int, CodeExecutionRow] = {}
+    for r in runs:
+        if r.turn_id:
+            by_turn.setdefault(r.turn_id, r)
+    return EpisodeReplay(ep, sample, list(turns), by_turn)
