@@ -438,3 +438,77 @@ def test_missing_or_broken_release_is_one_line(
     (copy_dir / "prompt.py").write_text("def broken(:\n")
     with pytest.raises(UserError, match="cannot read prompt.py"):
         load_release(str(copy_dir))
+
+
+def test_resume_replays_from_the_response_cache(store: Store, executor: Executor) -> None:
+    """Stopped in the middle of an episode, then resumed: the episode is played again with
+    every finished call served from the response cache (no scripted model asked twice)."""
+    import threading
+
+    from codesteer_cli.models.cache import CachedModel
+
+    stop = threading.Event()
+    guide_replies = ["<<<Code>>>", "Check the second factor.", "<<<Return Answer>>>"]
+    asked: list[int] = []
+
+    def guide_script(messages: list[dict[str, str]]) -> str:
+        asked.append(len(messages))
+        if len(asked) == 2:
+            stop.set()  # the run stops before its next call
+        return guide_replies[len(messages) // 2]
+
+    guide = ScriptedModel("guide", guide_script)
+    task = OpenAIScripted("task", [code("print(6 * 7)"), code("print(42)")])
+    checker = OpenAIScripted("checker", [CORRECT])
+    models = Models(
+        CachedModel(task, store), [CachedModel(guide, store)], CachedModel(checker, store), executor
+    )
+    repo.add_samples(store, [TASK.generate(3, 0)])
+    cfg = runner.SteerConfig(
+        method="codesteer",
+        tasks=TASK.id,
+        complexity="3",
+        limit=1,
+        episode=EpisodeSettings(**defaults("codesteer"), protocol="original"),
+        execution=ExecutionSettings(concurrency=1, original_release=str(RELEASE)),
+    )
+    first = runner.steer(store, cfg, name="r", models=models, stop=stop)
+    assert first.status == "stopped"
+    calls = (len(guide.requests), len(task.requests), len(checker.requests))
+    again = runner.steer(store, cfg, resume="r", models=models)
+    assert again.status == "finished"
+    with store.read() as s:
+        ep = s.exec(select(EpisodeRow)).one()
+        turns = s.exec(select(TurnRow).where(TurnRow.episode_id == ep.id)).all()
+    assert ep.stop_reason == "return" and ep.rounds == 2
+    assert [t.role for t in sorted(turns, key=lambda t: t.seq)] == [
+        "guide",
+        "task",
+        "checker",
+        "guide",
+        "task",
+        "checker",
+        "guide",
+    ]
+    # the calls made before the stop were not asked again
+    assert len(guide.requests) == 3 and calls[0] == 2
+    assert len(task.requests) == 2 and len(checker.requests) == 2
+    assert sum(t.cached for t in turns) == calls[0] + calls[1] + calls[2]
+    assert again.run.cfg.episode.protocol == "original"
+    assert again.run.row.config["protocol"] == "original"
+
+
+def test_no_sentence_of_the_release_is_in_the_project() -> None:
+    """The project reads the release's strings; it carries none of them."""
+    rel = load_release(str(RELEASE))
+    texts: list[str] = [rel.choice, rel.decision, rel.code, rel.text, rel.checker, rel.paraphrase]
+    texts += [rel.low_complexity, rel.check_too_long, rel.check_no_code, *rel.symbolic.reasons]
+    for t in (rel.round_code, rel.exec_long, rel.exec_output, rel.timeout, rel.checker_input):
+        texts += [p for p in t.parts if isinstance(p, str)]
+    lines = {ln.strip(" *-") for t in texts for ln in t.splitlines()}
+    lines = {ln for ln in lines if len(ln) >= 24}
+    assert len(lines) > 30
+    for path in (REPO / "codesteer_cli").rglob("*.py"):
+        source = path.read_text()
+        for ln in lines:
+            assert ln not in source, f"{path.relative_to(REPO)} carries {ln[:60]!r}"
