@@ -177,7 +177,7 @@ def _create(store: Store, cfg: RunConfig, name: str | None) -> RunRow | None:
             cfg.KIND,
             cfg.to_json(),
             name,
-            prompt_version=get_prompts(cfg.prompt_set).id,
+            prompt_version=cfg.prompt_id or get_prompts(cfg.prompt_set).id,
             price_table_date=PRICE_TABLE_DATE,
             **leases.new_lease(),
         )

@@ -140,6 +140,15 @@ class RunConfig:
         episode = getattr(self, "episode", None)
         return episode.prompts if isinstance(episode, EpisodeSettings) else "default"
 
+    @property
+    def prompt_id(self) -> str | None:
+        """What `runs show` names as the prompts: the set's id, or, for --protocol
+        original, the fingerprint of the release's strings (None: our set's id)."""
+        episode = getattr(self, "episode", None)
+        if isinstance(episode, EpisodeSettings) and episode.protocol == "original":
+            return f"original@{episode.original_prompts or '?'}"
+        return None
+
     def validate(self) -> None:
         self.execution.validate()
         episode = getattr(self, "episode", None)

@@ -54,7 +54,10 @@ def test_run_against_a_local_server_records_the_originals_guide_input(tmp_path: 
         assert r.returncode in (0, 1), r.stderr[-2000:]
         con = sqlite3.connect(db)
         try:
-            config = json.loads(con.execute("select config from runs").fetchone()[0])
+            config_json, prompt_version = con.execute(
+                "select config, prompt_version from runs"
+            ).fetchone()
+            config = json.loads(config_json)
             question = con.execute("select question from samples").fetchone()[0]
             first = con.execute(
                 "select messages, params from turns where role = 'guide' order by seq limit 1"
@@ -64,6 +67,7 @@ def test_run_against_a_local_server_records_the_originals_guide_input(tmp_path: 
             con.close()
         rel = load_release(str(RELEASE))
         assert config["protocol"] == "original" and config["original_prompts"] == rel.fingerprint
+        assert prompt_version == f"original@{rel.fingerprint}"
         assert config["code_timeout_s"] == 10.0 and config["guide_temperature"] == 0.95
         assert json.loads(first[0]) == [{"role": "user", "content": rel.choice + question}]
         assert json.loads(first[1])["max_tokens"] == 1024
