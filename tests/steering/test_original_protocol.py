@@ -334,11 +334,15 @@ def test_fine_tuned_guide_code_text_free_return(play: Play) -> None:
 
 def test_fine_tuned_guide_round_limit_reruns_first_code(play: Play) -> None:
     """1 + 5 answers; the last is text, so the final re-run is the first answer's code
-    (the file the original's first round left), printing `result`."""
+    (the file the original's first round left), printing `result`. The first check
+    prints past 2,000 tokens with errors three times: the checker's too-long notice."""
     guide = ["<<<Text>>>", *[f"Try again, step {i}." for i in range(1, 6)]]
     task = [code("result = 6 * 7"), *[f"Still <<<{i}>>>." for i in range(1, 6)]]
-    orig, ours, models = play("codesteer", guide, task, [CORRECT])
+    long_noisy = code('import sys\nfor i in range(3000):\n    print(i)\nsys.stderr.write("w")')
+    orig, ours, models = play("codesteer", guide, task, [long_noisy] * 3 + [CORRECT])
     assert_same_messages(orig, models)
+    rel = load_release(str(RELEASE))
+    assert rel.check_too_long in orig.guide[1][-1]["content"]  # the checker's own notice
     assert len(models["task"].requests) == 6 and len(models["guide"].requests) == 6
     assert ours.episode.stop_reason == "max_rounds" and ours.episode.rounds == 6
     assert orig.scored == ["42\n", task[-1]]
@@ -512,3 +516,19 @@ def test_no_sentence_of_the_release_is_in_the_project() -> None:
         source = path.read_text()
         for ln in lines:
             assert ln not in source, f"{path.relative_to(REPO)} carries {ln[:60]!r}"
+
+
+def test_timed_out_runs_read_as_the_originals_subprocess_results() -> None:
+    """After a timeout the original got printed output back as bytes: the guide then sees
+    only the errors (with the timeout line); with nothing printed, output and errors."""
+    from codesteer_cli.sandbox.executor import ExecResult
+
+    rel = load_release(str(RELEASE))
+    note = rel.timeout.fill(e_cmd="['python3', 'code_1_2.py']", e_timeout="10")
+
+    def view(stdout: str) -> str:
+        run = ExecResult(stdout, "", None, True, 10.2, "none")
+        return original_checks.execution_view(rel, "R", run, 2, 10.0)
+
+    assert view("partial\n") == rel.exec_errors.fill(response="R", errors=note)
+    assert view("") == rel.exec_output.fill(response="R", output="", errors=note)
