@@ -157,6 +157,23 @@ class Episode:
         temperature: float,
         extra: dict[str, Any] | None = None,
     ) -> Completion:
+        comp, params = self.complete(role, model, messages, round_, max_tokens, temperature, extra)
+        if role != "task":
+            self.rec.turn(role, round_, messages, comp, params, extra)
+        return comp
+
+    def complete(
+        self,
+        role: str,
+        model: ChatModel,
+        messages: list[dict[str, str]],
+        round_: int,
+        max_tokens: int,
+        temperature: float,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[Completion, dict[str, Any]]:
+        """One call with this episode's seed and repeat; a failed call is recorded and
+        ends the episode, a good one is left to the caller to record."""
         if self.setup.stop.is_set():
             raise Stopped()
         params = {
@@ -169,9 +186,7 @@ class Episode:
         if not comp.ok:
             self.rec.turn(role, round_, messages, comp, params, extra)
             raise EpisodeFailed(f"{role} model call failed: {comp.error}")
-        if role != "task":
-            self.rec.turn(role, round_, messages, comp, params, extra)
-        return comp
+        return comp, params
 
     def guide_call(self, messages: list[dict[str, str]], round_: int) -> Completion:
         s = self.setup

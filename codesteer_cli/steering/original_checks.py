@@ -13,7 +13,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from codesteer_cli.steering.code import CodeAnswer
-from codesteer_cli.steering.episode import EpisodeFailed, Stopped
 
 if TYPE_CHECKING:
     from codesteer_cli.models.base import ChatModel, Completion
@@ -143,19 +142,8 @@ def complete(
     temperature: float,
 ) -> tuple[Completion, dict[str, Any]]:
     """One call, recorded only when it fails (the caller records it with its code run)."""
-    if ep.setup.stop.is_set():
-        raise Stopped()
-    params = {
-        "temperature": temperature,
-        "max_tokens": max_tokens,
-        "seed": ep.setup.settings.seed,
-        "repeat": ep.repeat,
-    }
-    comp = model.complete(list(messages), **params)  # type: ignore[arg-type]
-    if not comp.ok:
-        ep.rec.turn(role, round_, messages, comp, params, {"protocol": "original"})
-        raise EpisodeFailed(f"{role} model call failed: {comp.error}")
-    return comp, params
+    extra = {"protocol": "original"}
+    return ep.complete(role, model, messages, round_, max_tokens, temperature, extra)
 
 
 def answer_check(ep: Episode, rel: OriginalRelease, response: str, round_: int) -> str:
