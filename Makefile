@@ -84,7 +84,7 @@ lint: $(VENV)/.test
 	$(VENV)/bin/ruff format --check .
 
 test: $(VENV)/.test lint
-	$(PY) -m pytest -n 2 --dist loadgroup --timeout 900 tests
+	$(PY) -m pytest -n 2 --dist loadgroup --timeout 900 -rs tests
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache

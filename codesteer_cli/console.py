@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.table import Table
 
 
 def _width(stream) -> int | None:  # type: ignore[no-untyped-def]
@@ -45,3 +47,14 @@ def safe(text: object, markup: bool = True) -> str:
 
     out = str(text).translate(_CONTROL)
     return escape(out) if markup else out
+
+
+def keep_whole(table: Table, *headers: str, cap: int = 48) -> Table:
+    """Columns users read or copy (names, tasks, methods) keep their full width on a
+    narrow terminal; Rich shrinks the number columns instead of cutting `number_mul…`."""
+    for col in table.columns:
+        if col.header in headers:
+            widest = max((cell_len(str(c)) for c in col.cells), default=0)
+            col.min_width = min(cap, max(widest, col.min_width or 0))
+            col.no_wrap = True
+    return table

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from codesteer_cli.console import console, err
+from codesteer_cli.console import console, err, keep_whole
 
 
 def command(
@@ -208,7 +208,7 @@ def _generate(tasks, levels, n, seed, split, out, no_store) -> None:  # type: ig
     for t in tasks:
         made_n, added = counts[t.id]
         table.add_row(t.id, t.split, str(made_n), str(added) if store else "-")
-    console.print(table)
+    console.print(keep_whole(table, "task"))
     for msg in shortfalls:
         err.print(f"[yellow]note:[/] {msg}", highlight=False)
     where = f"store {store.display}" if store else "no store"
@@ -265,7 +265,7 @@ def _import(root: Path, tasks, check: bool, out, no_store: bool) -> None:  # typ
     finally:
         if fh:
             fh.close()
-    console.print(table)
+    console.print(keep_whole(table, "task", "sets"))
     bad = False
     for res in results:
         for e in res.errors:

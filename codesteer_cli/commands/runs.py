@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from codesteer_cli.console import console, safe
+from codesteer_cli.console import console, keep_whole, safe
 
 app = typer.Typer(help="Stored runs: list, show, replay an episode.", no_args_is_help=True)
 
@@ -61,7 +61,7 @@ def list_runs(
             f"{100 * ok / f:.1f}" if f else "",
             r.started_at.strftime("%Y-%m-%d %H:%M"),
         )
-    console.print(table)
+    console.print(keep_whole(table, "name", "method", "task model"))
 
 
 @app.command("show")

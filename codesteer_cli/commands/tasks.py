@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from codesteer_cli.console import console
+from codesteer_cli.console import console, keep_whole
 
 
 def command(
@@ -49,7 +49,7 @@ def command(
             str(r["samples"]["train"]),
             str(r["samples"]["test"]),
         )
-    console.print(table)
+    console.print(keep_whole(table, "task"))
 
 
 def _knobs(k: dict) -> str:

@@ -292,6 +292,8 @@ def rich_tables(report: Report) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
 
+    from codesteer_cli.console import keep_whole
+
     out: list[Any] = []
     for spec in table_specs(report):
         t = Table(title=spec.title, caption=spec.caption, caption_justify="left")
@@ -305,7 +307,7 @@ def rich_tables(report: Report) -> list[Any]:
                 for c, v in enumerate(row)
             ]
             t.add_row(*cells, end_section=r in spec.sections and r != len(spec.rows) - 1)
-        out.append(t)
+        out.append(keep_whole(t, spec.columns[0]) if spec.columns else t)
     if report.notes:
         out.append(Text("\n".join(f"• {n}" for n in report.notes)))
     return out

@@ -79,7 +79,7 @@ def test_runs_list_and_show_say_local_loop(cli, builder: StoreBuilder) -> None:
     _runs(builder)
     listed = cli("runs", "list").stdout
     assert "(local loop)" in listed
-    shown = cli("runs", "show", "ci").stdout
+    shown = " ".join(cli("runs", "show", "ci").stdout.split())  # prose wraps at 80 columns
     assert 'paper: Table 1 "GPT-4o, Code Interpreter (OpenAI\'s hosted tool)"' in shown
     assert "ours: a local loop" in shown
     assert "paper: not in Table 1" not in cli("runs", "show", "cs").stdout
