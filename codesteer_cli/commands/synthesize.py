@@ -425,7 +425,14 @@ def export(
     dpo: Annotated[
         Path | None, typer.Option("--dpo", help="Write the DPO pairs to this JSONL.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="File format: trl.")] = "trl",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="trl (conversational JSONL) or llamafactory (the original release's "
+            "alpaca-with-history and sharegpt ranking JSON, plus dataset_info.json).",
+        ),
+    ] = "trl",
     val_fraction: Annotated[
         float,
         typer.Option(
@@ -436,7 +443,7 @@ def export(
     runs: Runs = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the validation split.")] = 0,
 ) -> None:
-    """Write SFT examples and DPO pairs as TRL conversational JSONL (+ validation split)."""
+    """Write SFT examples and DPO pairs for training (TRL or LLaMA-Factory, + validation split)."""
     from codesteer_cli.context import get_store
     from codesteer_cli.errors import UserError
     from codesteer_cli.synthesis.export import export as do_export

@@ -36,29 +36,13 @@ LLAMA3 = (
 
 @pytest.fixture(scope="module")
 def guide_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from transformers import AutoTokenizer
 
-    out = tmp_path_factory.mktemp("llama3-guide")
+    from tests.fixtures.tiny_llama import save_tiny_llama
+
     tok = AutoTokenizer.from_pretrained(_gguf_folder(), gguf_file=GGUF)
     tok.chat_template = LLAMA3
-    torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=8192,
-        tie_word_embeddings=True,
-        bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id,
-        pad_token_id=tok.pad_token_id,
-    )
-    LlamaForCausalLM(cfg).save_pretrained(out)
-    tok.save_pretrained(out)
-    return out
+    return save_tiny_llama(tok, tmp_path_factory.mktemp("llama3-guide"), max_positions=8192)
 
 
 def test_hf_llama3_guide_against_a_local_server(tmp_path: Path, guide_dir: Path) -> None:

@@ -73,30 +73,11 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, smol_tokenizer_dir:
     out = _shared_dir(tmp_path_factory) / "tiny-llama"
     with _locked(out.parent / "tiny-llama.lock"):
         if not (out / "config.json").is_file():
-            import torch
-            from transformers import AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
+            from transformers import AutoTokenizer
 
-            tok = AutoTokenizer.from_pretrained(smol_tokenizer_dir)
-            cfg = LlamaConfig(
-                vocab_size=len(tok),
-                hidden_size=64,
-                intermediate_size=128,
-                num_hidden_layers=2,
-                num_attention_heads=4,
-                num_key_value_heads=4,
-                max_position_embeddings=2048,
-                tie_word_embeddings=True,
-                bos_token_id=tok.bos_token_id,
-                eos_token_id=tok.eos_token_id,
-                pad_token_id=tok.pad_token_id,
-            )
-            torch.manual_seed(0)
-            model = LlamaForCausalLM(cfg)
-            model.generation_config = GenerationConfig(
-                eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id
-            )
-            model.save_pretrained(out)
-            tok.save_pretrained(out)
+            from tests.fixtures.tiny_llama import save_tiny_llama
+
+            save_tiny_llama(AutoTokenizer.from_pretrained(smol_tokenizer_dir), out)
     return out
 
 

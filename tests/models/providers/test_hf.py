@@ -18,30 +18,14 @@ Q = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Sa
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory, smollm2: HFModel) -> dict[str, Path]:
     """A 2-layer random Llama with SmolLM2's tokenizer, and a LoRA adapter for it."""
-    import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tests.fixtures.tiny_llama import save_tiny_llama
 
     root = tmp_path_factory.mktemp("tiny")
     base, adapter = root / "base", root / "adapter"
-    tok = AutoTokenizer.from_pretrained(smollm2.lm.base)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=512,
-        bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id,
-        pad_token_id=tok.pad_token_id,
-        tie_word_embeddings=True,
-    )
-    model = AutoModelForCausalLM.from_config(config)
-    model.save_pretrained(base)
-    tok.save_pretrained(base)
+    save_tiny_llama(AutoTokenizer.from_pretrained(smollm2.lm.base), base, max_positions=512)
     reloaded = AutoModelForCausalLM.from_pretrained(base)
     lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     with warnings.catch_warnings():
