@@ -85,6 +85,8 @@ class GenParams:
     seed: int | None  # as the caller gave it
     repeat: int
     stop: tuple[str, ...]
+    top_p: float | None = None  # nucleus sampling; None: the provider's default
+    top_k: int | None = None  # None: the provider's default (not every API takes it)
 
     @property
     def effective_seed(self) -> int | None:
@@ -105,6 +107,9 @@ class GenParams:
             "seed": self.seed,
             "repeat": self.repeat,
             "stop": list(self.stop),
+            # only when set, so the cache keys of calls without them stay as they were
+            **({"top_p": self.top_p} if self.top_p is not None else {}),
+            **({"top_k": self.top_k} if self.top_k is not None else {}),
         }
 
 
@@ -360,9 +365,11 @@ class ChatModel:
         seed: int | None = None,
         repeat: int = 0,
         stop: list[str] | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
     ) -> Completion:
         msgs = normalize_messages(messages)
-        params = make_params(temperature, max_tokens, seed, repeat, stop)
+        params = make_params(temperature, max_tokens, seed, repeat, stop, top_p, top_k)
         start = time.monotonic()
         self.stats.add("calls")
         retries = timeout_retries = 0
@@ -448,7 +455,13 @@ class ChatModel:
 
 
 def make_params(
-    temperature: float, max_tokens: int, seed: int | None, repeat: int, stop: list[str] | None
+    temperature: float,
+    max_tokens: int,
+    seed: int | None,
+    repeat: int,
+    stop: list[str] | None,
+    top_p: float | None = None,
+    top_k: int | None = None,
 ) -> GenParams:
     if temperature < 0:
         raise ValueError("temperature must be >= 0")
@@ -456,13 +469,32 @@ def make_params(
         raise ValueError("max_tokens must be >= 1")
     if repeat < 0:
         raise ValueError("repeat must be >= 0")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError("top_p must be in (0, 1]")
+    if top_k is not None and top_k < 1:
+        raise ValueError("top_k must be >= 1")
     return GenParams(
         temperature=float(temperature),
         max_tokens=int(max_tokens),
         seed=None if seed is None else int(seed),
         repeat=int(repeat),
         stop=tuple(s for s in (stop or ()) if s),
+        top_p=None if top_p is None else float(top_p),
+        top_k=None if top_k is None else int(top_k),
     )
+
+
+def sampling_args(params: GenParams, top_k: bool = False) -> dict[str, Any]:
+    """top_p (and, for APIs that take it, top_k) as request fields, only when set and
+    only when sampling: a greedy call sends neither."""
+    if params.temperature <= 0:
+        return {}
+    out: dict[str, Any] = {}
+    if params.top_p is not None:
+        out["top_p"] = params.top_p
+    if top_k and params.top_k is not None:
+        out["top_k"] = params.top_k
+    return out
 
 
 def _render_for_count(msgs: list[dict[str, str]]) -> str:

@@ -85,9 +85,11 @@ class CachedModel(ChatModel):
         seed: int | None = None,
         repeat: int = 0,
         stop: list[str] | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
     ) -> Completion:
         msgs = normalize_messages(messages)
-        params = make_params(temperature, max_tokens, seed, repeat, stop)
+        params = make_params(temperature, max_tokens, seed, repeat, stop, top_p, top_k)
         request = cache_request(self.inner.cache_identity, msgs, params)
         key = cache_key(request)
         hit = self._lookup(key)
@@ -104,6 +106,8 @@ class CachedModel(ChatModel):
             seed=seed,
             repeat=repeat,
             stop=stop,
+            top_p=top_p,
+            top_k=top_k,
         )
         if result.ok:
             self._save(key, request, result)

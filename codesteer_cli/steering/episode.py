@@ -156,8 +156,11 @@ class Episode:
         max_tokens: int,
         temperature: float,
         extra: dict[str, Any] | None = None,
+        sampling: dict[str, Any] | None = None,
     ) -> Completion:
-        comp, params = self.complete(role, model, messages, round_, max_tokens, temperature, extra)
+        comp, params = self.complete(
+            role, model, messages, round_, max_tokens, temperature, extra, sampling
+        )
         if role != "task":
             self.rec.turn(role, round_, messages, comp, params, extra)
         return comp
@@ -171,9 +174,10 @@ class Episode:
         max_tokens: int,
         temperature: float,
         extra: dict[str, Any] | None = None,
+        sampling: dict[str, Any] | None = None,
     ) -> tuple[Completion, dict[str, Any]]:
-        """One call with this episode's seed and repeat; a failed call is recorded and
-        ends the episode, a good one is left to the caller to record."""
+        """One call with this episode's seed and repeat (and `sampling`: top_p/top_k); a
+        failed call is recorded and ends the episode, a good one is left to the caller."""
         if self.setup.stop.is_set():
             raise Stopped()
         params = {
@@ -181,6 +185,7 @@ class Episode:
             "max_tokens": max_tokens,
             "seed": self.setup.settings.seed,
             "repeat": self.repeat,
+            **(sampling or {}),
         }
         comp = model.complete(list(messages), **params)  # type: ignore[arg-type]
         if not comp.ok:

@@ -34,14 +34,15 @@ if TYPE_CHECKING:
 METHODS = ("codesteer", "symbolic_agent")
 CODE, TEXT = "<<<Code>>>", "<<<Text>>>"
 STOPS = ("Return Answer", "Terminate")
+GUIDE_SAMPLING = {"top_p": 0.7, "top_k": 50}  # LLaMA-Factory's defaults, the trained guide's
 _SPAN = re.compile(r"<<<(.*?)>>>", re.DOTALL)
 
 
 def defaults(method: str) -> dict[str, Any]:
     """The original's settings, where the user gave none: task model and checker at
     temperature 0 with 2,000 new tokens; the fine-tuned guide with LLaMA-Factory's
-    default sampling (temperature 0.95, 1,024 new tokens; its top_p 0.7 and top_k 50 are
-    not sent: our model calls carry temperature and token limit only), the API guide as
+    default sampling (temperature 0.95, top_p 0.7, top_k 50 — `GUIDE_SAMPLING` — and 1,024
+    new tokens; APIs without top_k get top_p only), the API guide as
     the task model; 10 s code runs; 5 rounds after the first answer."""
     guide = (0.95, 1024) if method == "codesteer" else (0.0, 2000)
     return {
@@ -112,6 +113,7 @@ class _Loop:
             self.cfg.guide_max_tokens,
             self.cfg.guide_temperature,
             extra,
+            None if self.api else GUIDE_SAMPLING,
         )
         return comp.text
 

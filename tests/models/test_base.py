@@ -99,6 +99,19 @@ def test_messages_and_params_are_validated() -> None:
     with pytest.raises(ValueError):
         make_params(0, 0, None, 0, None)
     assert make_params(0, 5, None, 0, ["", "x"]).stop == ("x",)
+    for bad in ({"top_p": 0.0}, {"top_p": 1.5}, {"top_k": 0}):
+        with pytest.raises(ValueError):
+            make_params(1.0, 5, None, 0, None, **bad)
+
+
+def test_top_p_and_top_k_are_sent_only_when_sampling() -> None:
+    from codesteer_cli.models.base import sampling_args
+
+    hot = make_params(0.95, 5, None, 0, None, top_p=0.7, top_k=50)
+    assert sampling_args(hot) == {"top_p": 0.7}
+    assert sampling_args(hot, top_k=True) == {"top_p": 0.7, "top_k": 50}
+    assert sampling_args(make_params(0.0, 5, None, 0, None, top_p=0.7, top_k=50), True) == {}
+    assert sampling_args(make_params(1.0, 5, None, 0, None), top_k=True) == {}
 
 
 def test_usage_is_estimated_when_the_server_reports_none() -> None:

@@ -91,13 +91,18 @@ def test_parameters_and_seed_are_part_of_the_key() -> None:
         key(seed=1),
         key(repeat=1),
         key(stop=["\n"]),
+        key(top_p=0.7),
+        key(top_k=50),
     ]
-    assert len({base, *variants}) == 6
+    assert len({base, *variants}) == 8
     assert key() == base
     other = cache_key(
         cache_request("openai:gpt-4o-mini", msgs, make_params(0.0, 10, None, 0, None))
     )
     assert other != base
+    # calls that set neither top_p nor top_k keep the key they had before those existed
+    req = cache_request("openai:gpt-4o", msgs, make_params(0.0, 10, None, 0, None))
+    assert set(req["params"]) == {"temperature", "max_tokens", "seed", "repeat", "stop"}
 
 
 def test_failed_calls_are_not_cached(

@@ -12,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models.base import ChatModel, GenParams, RawReply, RetryPolicy
+from codesteer_cli.models.base import (
+    ChatModel,
+    GenParams,
+    RawReply,
+    RetryPolicy,
+    sampling_args,
+)
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.keys import get_setting, require_key
 from codesteer_cli.models.packages import require
@@ -96,6 +102,7 @@ class AnthropicModel(ChatModel):
             args["system"] = system
         if params.stop:
             args["stop_sequences"] = list(params.stop)
+        args["extra_body"] |= sampling_args(params, top_k=True)
         resp = self.client.messages.create(**args)
         text = "".join(
             getattr(block, "text", "") or ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codesteer_cli.models.base import GenParams
+from codesteer_cli.models.base import GenParams, sampling_args
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.providers.openai import OpenAIModel
 
@@ -49,4 +49,5 @@ class DeepSeekModel(OpenAIModel):
             args["temperature"] = params.temperature
             if params.effective_seed is not None:
                 args["seed"] = params.effective_seed
+            args |= sampling_args(params)
         return args

@@ -153,6 +153,8 @@ class GenRequest:
     temperature: float
     seed: int | None
     stop: tuple[str, ...]
+    top_p: float | None = None
+    top_k: int | None = None
     started: threading.Event = field(default_factory=threading.Event)  # its batch runs
 
 
@@ -356,6 +358,7 @@ class _RowSampler:
 
     def __init__(self, reqs: list[GenRequest]) -> None:
         self.temps = [r.temperature for r in reqs]
+        self.filters = [(r.top_k, r.top_p) for r in reqs]
         self.seeds = [
             r.seed if r.seed is not None else random.SystemRandom().getrandbits(62) for r in reqs
         ]
@@ -371,11 +374,28 @@ class _RowSampler:
                 g = torch.Generator(device=scores.device)
                 g.manual_seed(self.seeds[i])
                 self.generators[i] = g
-            probs = torch.softmax(scores[i].float() / t, dim=-1)
+            probs = torch.softmax(_filtered(scores[i].float() / t, *self.filters[i]), dim=-1)
             token = torch.multinomial(probs, 1, generator=self.generators[i])
             scores[i].fill_(float("-inf"))
             scores[i, token] = 0.0
         return scores
+
+
+def _filtered(logits: Any, top_k: int | None, top_p: float | None) -> Any:
+    """Top-k, then top-p (nucleus) filtering of one row's tempered logits, in the
+    order transformers applies them; the most likely token always stays."""
+    import torch
+
+    if top_k is not None and top_k < logits.numel():
+        kth = torch.topk(logits, top_k).values[-1]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None and top_p < 1:
+        order = torch.argsort(logits, descending=True)
+        probs = torch.softmax(logits[order], dim=-1)
+        drop = torch.cumsum(probs, dim=-1) - probs > top_p  # mass before it already > p
+        logits = logits.clone()
+        logits[order[drop]] = float("-inf")
+    return logits
 
 
 _LOADED: dict[tuple[str, str | None], LoadedLM] = {}
@@ -538,6 +558,8 @@ class HFModel(LocalModel):
             temperature=params.temperature,
             seed=params.effective_seed,  # None: a fresh random seed in the batch
             stop=params.stop,
+            top_p=params.top_p,
+            top_k=params.top_k,
         )
         fut = self.lm.batcher.submit(req)
         if self.timeout_s is not None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models.base import GenParams, RawReply, RetryPolicy
+from codesteer_cli.models.base import GenParams, RawReply, RetryPolicy, sampling_args
 from codesteer_cli.models.engine import LocalModel, passive_waits, threads
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.packages import installed
@@ -177,6 +177,7 @@ class LlamaCppModel(LocalModel):
             body["seed"] = params.effective_seed
         if params.stop:
             body["stop"] = list(params.stop)
+        body |= sampling_args(params, top_k=True)
         if self.timeout_s is not None:
             body["t_max_predict_ms"] = int(self.timeout_s * 1000)
         reply = self.server.chat(body)

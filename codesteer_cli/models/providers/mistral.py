@@ -10,7 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models.base import ChatModel, GenParams, RawReply, RetryPolicy
+from codesteer_cli.models.base import (
+    ChatModel,
+    GenParams,
+    RawReply,
+    RetryPolicy,
+    sampling_args,
+)
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.keys import get_setting, require_key
 from codesteer_cli.models.packages import require
@@ -79,6 +85,7 @@ class MistralModel(ChatModel):
             args["random_seed"] = params.effective_seed
         if params.stop:
             args["stop"] = list(params.stop)
+        args |= sampling_args(params)  # the API has no top_k
         resp = self.client.chat.complete(**args)
         text = ""
         if resp.choices:

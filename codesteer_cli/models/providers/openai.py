@@ -12,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models.base import ChatModel, GenParams, RawReply, RetryPolicy
+from codesteer_cli.models.base import (
+    ChatModel,
+    GenParams,
+    RawReply,
+    RetryPolicy,
+    sampling_args,
+)
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.keys import get_setting, require_key
 from codesteer_cli.models.packages import require
@@ -113,7 +119,7 @@ class OpenAIModel(ChatModel):
             args["seed"] = params.effective_seed
         if params.stop:
             args["stop"] = list(params.stop[:4])  # the API takes 4; the rest cut client-side
-        return args
+        return args | sampling_args(params)  # the API has no top_k
 
     def _request(self, messages: list[dict[str, str]], params: GenParams) -> RawReply:
         resp = self.client.chat.completions.create(**self._arguments(messages, params))

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from codesteer_cli.errors import UserError
-from codesteer_cli.models.base import GenParams, RetryPolicy
+from codesteer_cli.models.base import GenParams, RetryPolicy, sampling_args
 from codesteer_cli.models.facts import ProviderInfo
 from codesteer_cli.models.keys import get_setting
 from codesteer_cli.models.limits import API_TIMEOUT_S, LOCAL_SERVER_TIMEOUT_S
@@ -138,4 +138,7 @@ class OpenAICompatModel(OpenAIModel):
             args["seed"] = params.effective_seed
         if params.stop:
             args["stop"] = list(params.stop)
-        return args
+        extra = sampling_args(params, top_k=True)
+        if "top_k" in extra:  # not in the OpenAI schema; vLLM and llama.cpp servers read it
+            args["extra_body"] = {"top_k": extra.pop("top_k")}
+        return args | extra

@@ -44,6 +44,18 @@ def test_base_model_answers_with_exact_usage(tiny: dict[str, Path]) -> None:
     assert m.complete(Q, max_tokens=8).text == done.text  # greedy is deterministic
 
 
+def test_top_k_and_top_p_filter_our_row_sampler(tiny: dict[str, Path]) -> None:
+    """The transformers engine samples rows itself: top_k=1 or a tiny top_p leave the
+    argmax only (= greedy), whatever the seed; without them a random model's samples vary."""
+    m = get_model(f"hf:{tiny['base']}")
+    greedy = m.complete(Q, max_tokens=8).text
+    for seed in (1, 2, 3):
+        assert m.complete(Q, max_tokens=8, temperature=1.0, seed=seed, top_k=1).text == greedy
+        assert m.complete(Q, max_tokens=8, temperature=1.0, seed=seed, top_p=1e-6).text == greedy
+    free = {m.complete(Q, max_tokens=8, temperature=1.0, seed=s).text for s in (1, 2, 3)}
+    assert free - {greedy}
+
+
 def test_adapter_forms_load_the_same_weights(tiny: dict[str, Path]) -> None:
     base = get_model(f"hf:{tiny['base']}").complete(Q, max_tokens=8)
     plus = get_model(f"hf:{tiny['base']}+{tiny['adapter']}")

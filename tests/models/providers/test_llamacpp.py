@@ -130,6 +130,18 @@ def test_limits_stops_usage_and_seeds(small: LlamaCppModel) -> None:
     assert small.complete(q, max_tokens=24).text == full.text  # greedy is deterministic
 
 
+def test_top_k_and_top_p_reach_the_sampler(small: LlamaCppModel) -> None:
+    """top_k=1 (or a tiny top_p) leaves only the most likely token: sampling at
+    temperature 1 then gives the greedy answer, under several seeds."""
+    j = ask("Tell me a one-line joke.")
+    greedy = small.complete(j, max_tokens=12).text
+    for seed in (1, 2, 3):
+        assert small.complete(j, temperature=1.0, seed=seed, top_k=1, max_tokens=12).text == greedy
+    assert small.complete(j, temperature=1.0, seed=4, top_p=1e-6, max_tokens=12).text == greedy
+    free = {small.complete(j, temperature=1.0, seed=s, max_tokens=12).text for s in (1, 2, 3)}
+    assert free - {greedy}, "plain sampling at temperature 1 always gave the greedy text"
+
+
 def test_a_prompt_beyond_the_context_fails_without_retries(small: LlamaCppModel) -> None:
     done = small.complete(ask("word " * 6000), max_tokens=4)
     assert not done.ok and "context" in (done.error or "")
