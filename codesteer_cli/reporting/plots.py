@@ -123,10 +123,12 @@ def _score_vs(report: Report, what: str) -> bytes | None:
         f"Normalized score vs {'tokens' if what == 'tokens' else 'runtime'} per sample "
         f"({len(report.methods)} methods, {n_tasks} task{'s' if n_tasks != 1 else ''})"
     )
-    handles = [
-        plt.Line2D([], [], marker="o", ls="", color=PAPER_COLOR, label="published (paper)"),
-    ]
-    if any(m.source == "run" for m in report.methods):
+    handles = []
+    if any(p[3] == PAPER_COLOR for p in pts):  # the legend names only what is drawn
+        handles.append(
+            plt.Line2D([], [], marker="o", ls="", color=PAPER_COLOR, label="published (paper)")
+        )
+    if any(p[3] != PAPER_COLOR for p in pts):
         handles.append(
             plt.Line2D([], [], marker="*", ls="", ms=12, color=RUN_COLORS[0], label="stored run")
         )
