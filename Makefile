@@ -84,6 +84,7 @@ lint: $(VENV)/.test
 	$(VENV)/bin/ruff format --check .
 
 test: $(VENV)/.test lint
+	@bash .ci/system-packages
 	$(PY) -m pytest -n 2 --dist loadgroup --timeout 900 -rs tests
 
 clean:
