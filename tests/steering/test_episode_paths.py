@@ -7,36 +7,23 @@ from __future__ import annotations
 
 import math
 import threading
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from codesteer_cli.runs.lifecycle import open_run
 from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
-from codesteer_cli.sandbox.executor import Executor, Limits
+from codesteer_cli.sandbox.executor import Executor
 from codesteer_cli.steering import runner
 from codesteer_cli.steering.episode import Models
 from codesteer_cli.steering.prompts import get_prompts
 from codesteer_cli.store import repo
-from codesteer_cli.store.db import Store, resolve_url
+from codesteer_cli.store.db import Store
 from codesteer_cli.store.models import CodeExecutionRow, EpisodeRow, TurnRow
 from symbench.core import get_task
 from tests.fixtures.scripted import ScriptedModel, code
 
 TASK = get_task("number_multiply")
-
-
-@pytest.fixture(scope="module")
-def executor() -> Executor:
-    return Executor(Limits(wall_s=10), workers=2)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(resolve_url(str(tmp_path / "s.db")))
-    s.upgrade()
-    return s
 
 
 def _checker(correct: bool = True) -> ScriptedModel:

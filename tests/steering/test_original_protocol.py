@@ -32,13 +32,13 @@ from sqlmodel import select
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.runs.settings import EpisodeSettings, ExecutionSettings
-from codesteer_cli.sandbox.executor import Executor, Limits
+from codesteer_cli.sandbox.executor import Executor
 from codesteer_cli.steering import original_checks, runner
 from codesteer_cli.steering.episode import Models
 from codesteer_cli.steering.original import defaults
 from codesteer_cli.steering.original_release import load_release
 from codesteer_cli.store import repo
-from codesteer_cli.store.db import Store, resolve_url
+from codesteer_cli.store.db import Store
 from codesteer_cli.store.models import CodeExecutionRow, EpisodeRow, TurnRow
 from symbench.core import get_task
 from tests.fixtures.scripted import ScriptedModel
@@ -201,11 +201,6 @@ def run_original(
 
 
 # --- our side ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def executor() -> Executor:
-    return Executor(Limits(wall_s=10), workers=2)
-
-
 @dataclass
 class OurRun:
     episode: EpisodeRow
@@ -238,13 +233,6 @@ def run_ours(
         turns = s.exec(select(TurnRow).order_by(TurnRow.seq)).all()
         runs = s.exec(select(CodeExecutionRow).order_by(CodeExecutionRow.id)).all()
     return OurRun(ep, list(turns), list(runs))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(resolve_url(str(tmp_path / "s.db")))
-    s.upgrade()
-    return s
 
 
 def question(seed: int = 0) -> str:

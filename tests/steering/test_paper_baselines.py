@@ -12,24 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from codesteer_cli.sandbox.executor import Executor, Limits
+from codesteer_cli.sandbox.executor import Executor
 from codesteer_cli.steering import methods
 from codesteer_cli.steering.prompts import PROMPT_SETS, get_prompts
-from codesteer_cli.store.db import Store, resolve_url
+from codesteer_cli.store.db import Store
 from tests.fixtures.scripted import ScriptedModel, code
 from tests.steering.test_episode_paths import _expr, _product_code, _run
-
-
-@pytest.fixture(scope="module")
-def executor() -> Executor:
-    return Executor(Limits(wall_s=10), workers=2)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(resolve_url(str(tmp_path / "s.db")))
-    s.upgrade()
-    return s
 
 
 def _product(messages) -> int:  # type: ignore[no-untyped-def]
