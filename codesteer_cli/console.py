@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.table import Table  # imported where tables are built, not at start-up
 
 
 def _width(stream) -> int | None:  # type: ignore[no-untyped-def]
@@ -52,6 +54,8 @@ def safe(text: object, markup: bool = True) -> str:
 def keep_whole(table: Table, *headers: str, cap: int = 48) -> Table:
     """Columns users read or copy (names, tasks, methods) keep their full width on a
     narrow terminal; Rich shrinks the number columns instead of cutting `number_mul…`."""
+    from rich.cells import cell_len
+
     for col in table.columns:
         if col.header in headers:
             widest = max((cell_len(str(c)) for c in col.cells), default=0)

@@ -42,8 +42,8 @@ def defaults(method: str) -> dict[str, Any]:
     """The original's settings, where the user gave none: task model and checker at
     temperature 0 with 2,000 new tokens; the fine-tuned guide with LLaMA-Factory's
     default sampling (temperature 0.95, top_p 0.7, top_k 50 — `GUIDE_SAMPLING` — and 1,024
-    new tokens; APIs without top_k get top_p only), the API guide as
-    the task model; 10 s code runs; 5 rounds after the first answer."""
+    new tokens; APIs without top_k get top_p only), the API guide as the task model; 10 s
+    code runs; 5 rounds after the first answer."""
     guide = (0.95, 1024) if method == "codesteer" else (0.0, 2000)
     return {
         "task_max_tokens": 2000,
