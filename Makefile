@@ -60,6 +60,8 @@ guide: $(VENV)/.base
 # ($(GUIDE_DIR), the output of `make guide`). Then the paired differences.
 DEMO_TASKS ?= number_multiply,letters,navigate,date_understanding,web_of_lies
 DEMO_N ?= 6
+# First seed of the test samples (a fresh set: e.g. the pre-registered test, docs/preregistered-test.md).
+DEMO_SEED ?= 0
 CS = $(VENV)/bin/codesteer --db $(DEMO_DIR)/codesteer.db
 DEMO_RUN = -m $(TASK_MODEL) --tasks $(DEMO_TASKS) --complexity 1 --limit $(DEMO_N) \
 	--prompts default $(EPISODE)
@@ -67,7 +69,7 @@ DEMO_GUIDED = --method codesteer --max-rounds 1
 
 demo: $(VENV)/.base
 	@mkdir -p $(DEMO_DIR)
-	$(CS) generate --task $(DEMO_TASKS) --complexity 1 -n $(DEMO_N)
+	$(CS) generate --task $(DEMO_TASKS) --complexity 1 -n $(DEMO_N) --seed $(DEMO_SEED)
 	$(CS) steer --method only_question $(DEMO_RUN) --name demo-only-question
 	$(CS) steer --method all_text $(DEMO_RUN) --name demo-all-text
 	$(CS) steer --method all_code $(DEMO_RUN) --name demo-all-code
