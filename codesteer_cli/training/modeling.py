@@ -2,8 +2,9 @@
 
 `--base` accepts what `--guide hf:…` accepts (a model folder, a hub id, a LoRA adapter
 folder whose adapter_config.json names a local base, `base+adapter`), an `hf:` prefix,
-and `local:smollm2` (the embedded model, dequantized once into the user cache by
-`codesteer_cli.models`).
+and `local:smollm2[+adapter]` (the embedded model, dequantized once into the user cache
+by `codesteer_cli.models`), which is also the base an adapter published by `make guide`
+names.
 """
 
 from __future__ import annotations
@@ -29,20 +30,46 @@ class BaseRef:
         return {"spec": self.spec, "base": self.base, "adapter": self.adapter}
 
 
+_EMBEDDED = ("local:smollm2", "smollm2")
+
+
 def resolve_base(spec: str) -> BaseRef:
     name = spec.strip()
-    if name in ("local:smollm2", "smollm2"):
-        from codesteer_cli.models.providers.embedded import ensure_cache
+    if name.startswith("local:") or name.partition("+")[0] == "smollm2":
+        from codesteer_cli.models.providers.embedded import split_adapter
 
-        return BaseRef(spec, str(ensure_cache()))
-    if name.startswith("local:"):
-        raise UserError(f"unknown local model {name!r}: known: local:smollm2")
+        model, adapter = split_adapter(name.removeprefix("local:"))
+        if model.partition("@")[0] != "smollm2":
+            raise UserError(f"unknown local model {name!r}: known: local:smollm2")
+        return BaseRef(spec, _embedded_folder(), str(adapter.resolve()) if adapter else None)
     if name.startswith("hf:"):
         name = name[3:]
+    embedded_adapter = _adapter_on_embedded(name)
+    if embedded_adapter:
+        return BaseRef(spec, _embedded_folder(), embedded_adapter)
     from codesteer_cli.models.providers.hf import split_target
 
     base, adapter = split_target(name)
     return BaseRef(spec, base, adapter)
+
+
+def _embedded_folder() -> str:
+    from codesteer_cli.models.providers.embedded import ensure_cache
+
+    return str(ensure_cache())
+
+
+def _adapter_on_embedded(name: str) -> str | None:
+    """The folder of an adapter whose config names the embedded model as its base (what
+    `make guide` publishes), else None."""
+    import json
+
+    path = Path(name).expanduser()
+    try:
+        cfg = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(path.resolve()) if cfg.get("base_model_name_or_path") in _EMBEDDED else None
 
 
 def _local_kwargs(path: str) -> dict[str, Any]:

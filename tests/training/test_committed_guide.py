@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from codesteer_cli.errors import UserError
 from codesteer_cli.models import get_model
 from codesteer_cli.training.publish import sha256
 
@@ -33,3 +36,23 @@ def test_the_trained_guide_replies_with_a_decision() -> None:
     reply = guide.complete([{"role": "user", "content": question}], max_tokens=16)
     assert reply.error is None
     assert reply.text.strip() in ("<<<Code>>>", "<<<Text>>>"), reply.text
+
+
+def test_the_committed_guide_is_a_training_base_by_each_name() -> None:
+    """`train dpo --base guides/smollm2-search` (the next step after `make guide`) and the
+    names `steer -g` takes resolve to the embedded weights plus this adapter."""
+    from codesteer_cli.models.providers.embedded import ensure_cache
+    from codesteer_cli.training.modeling import resolve_base
+
+    embedded = str(ensure_cache())
+    for spec in (str(GUIDE), f"hf:{GUIDE}", f"local:smollm2+{GUIDE}", f"smollm2+{GUIDE}"):
+        ref = resolve_base(spec)
+        assert (ref.base, ref.adapter) == (embedded, str(GUIDE)), spec
+    assert resolve_base("local:smollm2").adapter is None
+
+
+def test_an_unknown_embedded_base_is_a_user_error() -> None:
+    from codesteer_cli.training.modeling import resolve_base
+
+    with pytest.raises(UserError, match="known: local:smollm2"):
+        resolve_base(f"local:qwen-coder+{GUIDE}")
