@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_SPEC ?= torch==2.13.0
 DEMO_DIR ?= demo-out
 
-.PHONY: demo guide test lint install install-test clean
+.PHONY: demo guide guide-dpo test lint install install-test clean
 
 $(VENV)/.base: pyproject.toml
 	python3 -m venv $(VENV)
@@ -51,6 +51,15 @@ guide: $(VENV)/.base
 	$(PY) -m codesteer_cli.training.publish $(GUIDE_WORK)/adapter $(GUIDE_DIR) \
 		--data $(GUIDE_WORK)/sft.jsonl --store $(GUIDE_WORK)/codesteer.db --run guide-sft \
 		--synthesis guide-search
+
+# The secondary step of docs/preregistered-test.md: DPO of the committed guide on the
+# preference pairs of `make guide`'s search trees (needs $(GUIDE_WORK) from `make guide`).
+# Its adapter is not committed and `make demo` does not use it.
+guide-dpo: $(VENV)/.base
+	$(GS) synthesize export --runs guide-search --dpo $(GUIDE_WORK)/dpo/dpo.jsonl --seed 0
+	$(GS) train dpo --base $(GUIDE_DIR) --lora --data $(GUIDE_WORK)/dpo/dpo.jsonl \
+		--eval-data $(GUIDE_WORK)/dpo/dpo.val.jsonl --out $(GUIDE_WORK)/dpo/adapter --overwrite \
+		--beta 0.1 --lr 5e-5 --epochs 4 --batch-size 4 --seed 0 --name guide-dpo
 
 # The demo (issue 19): the code-capable embedded task model on test samples of a task mix
 # where code wins for it (number_multiply, letters: unseen by the guide; navigate) and
