@@ -30,6 +30,7 @@ class MergeResult:
 def merge_adapter(
     adapter: str | Path, out: str | Path, overwrite: bool = False, dtype: str = "auto"
 ) -> MergeResult:
+    from codesteer_cli.models.providers.hf import embedded_weights
     from codesteer_cli.training.modeling import (
         BaseRef,
         count_parameters,
@@ -58,7 +59,7 @@ def merge_adapter(
     base_path = Path(base).expanduser()
     if not base_path.is_dir() and (base.startswith(("/", ".", "~")) or base.count("/") > 1):
         raise UserError(f"the adapter's base model folder {base} does not exist")
-    base_ref = str(base_path.resolve()) if base_path.is_dir() else base
+    base_ref = embedded_weights(base) or (str(base_path.resolve()) if base_path.is_dir() else base)
     quiet_libraries()
     torch_dtype = _dtype(dtype, base_ref)
     model = load_model(base_ref, torch_dtype)

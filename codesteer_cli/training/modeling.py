@@ -30,9 +30,6 @@ class BaseRef:
         return {"spec": self.spec, "base": self.base, "adapter": self.adapter}
 
 
-_EMBEDDED = ("local:smollm2", "smollm2")
-
-
 def resolve_base(spec: str) -> BaseRef:
     name = spec.strip()
     if name.startswith("local:") or name.partition("+")[0] == "smollm2":
@@ -44,9 +41,6 @@ def resolve_base(spec: str) -> BaseRef:
         return BaseRef(spec, _embedded_folder(), str(adapter.resolve()) if adapter else None)
     if name.startswith("hf:"):
         name = name[3:]
-    embedded_adapter = _adapter_on_embedded(name)
-    if embedded_adapter:
-        return BaseRef(spec, _embedded_folder(), embedded_adapter)
     from codesteer_cli.models.providers.hf import split_target
 
     base, adapter = split_target(name)
@@ -57,19 +51,6 @@ def _embedded_folder() -> str:
     from codesteer_cli.models.providers.embedded import ensure_cache
 
     return str(ensure_cache())
-
-
-def _adapter_on_embedded(name: str) -> str | None:
-    """The folder of an adapter whose config names the embedded model as its base (what
-    `make guide` publishes), else None."""
-    import json
-
-    path = Path(name).expanduser()
-    try:
-        cfg = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return str(path.resolve()) if cfg.get("base_model_name_or_path") in _EMBEDDED else None
 
 
 def _local_kwargs(path: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 
 from codesteer_cli.errors import UserError
 from codesteer_cli.models import get_model
+from codesteer_cli.models.providers.embedded import ensure_cache
 from codesteer_cli.training.publish import sha256
 
 GUIDE = Path(__file__).resolve().parents[2] / "guides" / "smollm2-search"
@@ -41,7 +42,6 @@ def test_the_trained_guide_replies_with_a_decision() -> None:
 def test_the_committed_guide_is_a_training_base_by_each_name() -> None:
     """`train dpo --base guides/smollm2-search` (the next step after `make guide`) and the
     names `steer -g` takes resolve to the embedded weights plus this adapter."""
-    from codesteer_cli.models.providers.embedded import ensure_cache
     from codesteer_cli.training.modeling import resolve_base
 
     embedded = str(ensure_cache())
@@ -56,3 +56,14 @@ def test_an_unknown_embedded_base_is_a_user_error() -> None:
 
     with pytest.raises(UserError, match="known: local:smollm2"):
         resolve_base(f"local:qwen-coder+{GUIDE}")
+
+
+def test_the_committed_guide_merges_onto_the_embedded_weights(tmp_path: Path) -> None:
+    """`train merge` reads the same `local:smollm2` base: the merged folder is the
+    embedded model's architecture with the adapter's weights folded in."""
+    from codesteer_cli.training.merge import merge_adapter
+
+    result = merge_adapter(GUIDE, tmp_path / "merged")
+    assert (tmp_path / "merged" / "model.safetensors").is_file()
+    assert result.base == str(ensure_cache())
+    assert 130e6 < result.parameters < 140e6

@@ -85,6 +85,9 @@ def split_target(name: str) -> tuple[str, str | None]:
         base = cfg.get("base_model_name_or_path")
         if not base:
             raise UserError(f"adapter {path} names no base model: use hf:<base>+{name}")
+        embedded = embedded_weights(base)
+        if embedded:
+            return embedded, str(path.resolve())
         for candidate in (Path(base).expanduser(), path / base):
             if candidate.is_dir():
                 return str(candidate.resolve()), str(path.resolve())
@@ -93,6 +96,16 @@ def split_target(name: str) -> tuple[str, str | None]:
             f"use hf:<base>+{name}"
         )
     return _local_or_id(name), None
+
+
+def embedded_weights(base: str) -> str | None:
+    """The embedded model's fp32 folder when an adapter's base names it (`local:smollm2`:
+    what `make guide` publishes, not a machine's cache path), else None."""
+    if not base.startswith("local:"):
+        return None
+    from codesteer_cli.models.providers.embedded import ensure_cache, split_spec
+
+    return str(ensure_cache(split_spec(base.removeprefix("local:"))[0].name))
 
 
 def _local_or_id(name: str) -> str:
