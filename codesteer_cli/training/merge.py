@@ -30,10 +30,10 @@ class MergeResult:
 def merge_adapter(
     adapter: str | Path, out: str | Path, overwrite: bool = False, dtype: str = "auto"
 ) -> MergeResult:
-    from codesteer_cli.models.providers.hf import embedded_weights
     from codesteer_cli.training.modeling import (
         BaseRef,
         count_parameters,
+        embedded_weights,
         load_adapter,
         load_model,
         load_tokenizer,

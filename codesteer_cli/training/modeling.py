@@ -43,7 +43,7 @@ def resolve_base(spec: str) -> BaseRef:
         name = name[3:]
     from codesteer_cli.models.providers.hf import split_target
 
-    base, adapter = split_target(name)
+    base, adapter = split_target(name, embedded_weights)
     return BaseRef(spec, base, adapter)
 
 
@@ -51,6 +51,16 @@ def _embedded_folder() -> str:
     from codesteer_cli.models.providers.embedded import ensure_cache
 
     return str(ensure_cache())
+
+
+def embedded_weights(base: str) -> str | None:
+    """The embedded model's fp32 folder when an adapter's base names it (`local:smollm2`:
+    what `make guide` publishes, not a machine's cache path), else None."""
+    if not base.startswith("local:"):
+        return None
+    from codesteer_cli.models.providers.embedded import ensure_cache, split_spec
+
+    return str(ensure_cache(split_spec(base.removeprefix("local:"))[0].name))
 
 
 def _local_kwargs(path: str) -> dict[str, Any]:

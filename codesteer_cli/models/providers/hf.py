@@ -23,6 +23,7 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,11 @@ def is_adapter_dir(path: Path) -> bool:
     )
 
 
-def split_target(name: str) -> tuple[str, str | None]:
-    """(base model path or id, adapter folder or None) for the part after `hf:`."""
+def split_target(
+    name: str, named_base: Callable[[str], str | None] | None = None
+) -> tuple[str, str | None]:
+    """(base model path or id, adapter folder or None) for the part after `hf:`;
+    `named_base` maps a base an adapter names to a folder where the caller knows one."""
     if "+" in name:
         base, _, adapter = name.rpartition("+")
         apath = Path(adapter).expanduser()
@@ -85,9 +89,9 @@ def split_target(name: str) -> tuple[str, str | None]:
         base = cfg.get("base_model_name_or_path")
         if not base:
             raise UserError(f"adapter {path} names no base model: use hf:<base>+{name}")
-        embedded = embedded_weights(base)
-        if embedded:
-            return embedded, str(path.resolve())
+        folder = named_base(base) if named_base else None
+        if folder:
+            return folder, str(path.resolve())
         for candidate in (Path(base).expanduser(), path / base):
             if candidate.is_dir():
                 return str(candidate.resolve()), str(path.resolve())
@@ -96,16 +100,6 @@ def split_target(name: str) -> tuple[str, str | None]:
             f"use hf:<base>+{name}"
         )
     return _local_or_id(name), None
-
-
-def embedded_weights(base: str) -> str | None:
-    """The embedded model's fp32 folder when an adapter's base names it (`local:smollm2`:
-    what `make guide` publishes, not a machine's cache path), else None."""
-    if not base.startswith("local:"):
-        return None
-    from codesteer_cli.models.providers.embedded import ensure_cache, split_spec
-
-    return str(ensure_cache(split_spec(base.removeprefix("local:"))[0].name))
 
 
 def _local_or_id(name: str) -> str:
