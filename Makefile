@@ -35,6 +35,11 @@ GUIDE_TASKS ?= navigate,gsm_hard,date_understanding,web_of_lies,logical_deductio
 GUIDE_N ?= 6
 GUIDE_DIR ?= guides/smollm2-search
 GUIDE_WORK ?= guide-out
+GUIDE_EPOCHS ?= 8
+# Run names in $(GUIDE_WORK)'s store: a second recipe in a copy of that store (its
+# response cache reused) takes new names.
+GUIDE_SEARCH ?= guide-search
+GUIDE_SFT ?= guide-sft
 GS = $(VENV)/bin/codesteer --db $(GUIDE_WORK)/codesteer.db
 TASK_MODEL ?= local:qwen-coder
 EPISODE = --max-tokens 384 --no-self-check
@@ -43,20 +48,21 @@ guide: $(VENV)/.base
 	@mkdir -p $(GUIDE_WORK)
 	$(GS) synthesize sft --teacher search --task-model $(TASK_MODEL) --tasks $(GUIDE_TASKS) \
 		--per-task $(GUIDE_N) --complexity 1 --max-guidance-turns 2 --prompts default \
-		--actions code,text,return,terminate $(EPISODE) --name guide-search
-	$(GS) synthesize export --runs guide-search --sft $(GUIDE_WORK)/sft.jsonl --seed 0
+		--actions code,text,return,terminate $(EPISODE) --name $(GUIDE_SEARCH)
+	$(GS) synthesize export --runs $(GUIDE_SEARCH) --sft $(GUIDE_WORK)/sft.jsonl --seed 0
 	$(GS) train sft --base local:smollm2 --lora --data $(GUIDE_WORK)/sft.jsonl \
 		--eval-data $(GUIDE_WORK)/sft.val.jsonl --out $(GUIDE_WORK)/adapter --overwrite \
-		--lora-r 8 --lora-targets q_proj,v_proj --lr 3e-4 --epochs 8 --name guide-sft --seed 0
+		--lora-r 8 --lora-targets q_proj,v_proj --lr 3e-4 --epochs $(GUIDE_EPOCHS) \
+		--name $(GUIDE_SFT) --seed 0
 	$(PY) -m codesteer_cli.training.publish $(GUIDE_WORK)/adapter $(GUIDE_DIR) \
-		--data $(GUIDE_WORK)/sft.jsonl --store $(GUIDE_WORK)/codesteer.db --run guide-sft \
-		--synthesis guide-search
+		--data $(GUIDE_WORK)/sft.jsonl --store $(GUIDE_WORK)/codesteer.db --run $(GUIDE_SFT) \
+		--synthesis $(GUIDE_SEARCH)
 
 # The secondary step of docs/preregistered-test.md: DPO of the committed guide on the
 # preference pairs of `make guide`'s search trees (needs $(GUIDE_WORK) from `make guide`).
 # Its adapter is not committed and `make demo` does not use it.
 guide-dpo: $(VENV)/.base
-	$(GS) synthesize export --runs guide-search --dpo $(GUIDE_WORK)/dpo/dpo.jsonl --seed 0
+	$(GS) synthesize export --runs $(GUIDE_SEARCH) --dpo $(GUIDE_WORK)/dpo/dpo.jsonl --seed 0
 	$(GS) train dpo --base $(GUIDE_DIR) --lora --data $(GUIDE_WORK)/dpo/dpo.jsonl \
 		--eval-data $(GUIDE_WORK)/dpo/dpo.val.jsonl --out $(GUIDE_WORK)/dpo/adapter --overwrite \
 		--beta 0.1 --lr 5e-5 --epochs 4 --batch-size 4 --seed 0 --name guide-dpo
