@@ -411,11 +411,9 @@ class Dpo(RunKind[DpoConfig, Models]):
         )
 
     def summary(self, store: Store, run: OpenRun[DpoConfig]) -> dict[str, Any]:
-        from codesteer_cli.synthesis.stats import synthesis_stats
+        from codesteer_cli.synthesis.stats import run_summary
 
-        out = synthesis_stats(store, [str(run.id)]).to_dict()
-        out.pop("runs", None)
-        return out
+        return run_summary(store, run.id)
 
 
 DPO = Dpo()

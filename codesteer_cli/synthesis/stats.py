@@ -145,6 +145,13 @@ def dpo_stats(store: Store, runs: list[RunRow]) -> list[DpoLine]:
     return sorted(lines.values(), key=lambda x: x.task)
 
 
+def run_summary(store: Store, run_id: int) -> dict[str, Any]:
+    """One synthesis run's stats, as its run row's summary keeps them (no run list)."""
+    out = synthesis_stats(store, [str(run_id)]).to_dict()
+    out.pop("runs", None)
+    return out
+
+
 def synthesis_stats(store: Store, refs: Sequence[str] | None = None) -> Stats:
     """Stats of the named synthesis runs, or of all of them."""
     runs = select_runs(store, refs, (SFT_KIND, DPO_KIND, SEARCH_KIND))

@@ -129,11 +129,9 @@ class Sft(RunKind[SftConfig, Models]):
         build_examples(store, run.id)
 
     def summary(self, store: Store, run: OpenRun[SftConfig]) -> dict[str, Any]:
-        from codesteer_cli.synthesis.stats import synthesis_stats
+        from codesteer_cli.synthesis.stats import run_summary
 
-        out = synthesis_stats(store, [str(run.id)]).to_dict()
-        out.pop("runs", None)
-        return out
+        return run_summary(store, run.id)
 
 
 SFT = Sft()
