@@ -96,6 +96,8 @@ DEVICE_HAS = frozenset(
         "httpx2",
         "httpcore2",
         "truststore",
+        # a dependency of transformers >= 5.25, imported with peft; 5.17 has none
+        "kernels",
     }
 )
 # Imported when installed, not needed: transformers picks up pillow if it is there.
