@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_SPEC ?= torch==2.13.0
 DEMO_DIR ?= demo-out
 
-.PHONY: demo guide guide-dpo test lint install install-test clean
+.PHONY: demo guide guide-dpo screen test lint install install-test clean
 
 $(VENV)/.base: pyproject.toml
 	python3 -m venv $(VENV)
@@ -57,6 +57,21 @@ guide: $(VENV)/.base
 	$(PY) -m codesteer_cli.training.publish $(GUIDE_WORK)/adapter $(GUIDE_DIR) \
 		--data $(GUIDE_WORK)/sft.jsonl --store $(GUIDE_WORK)/codesteer.db --run $(GUIDE_SFT) \
 		--synthesis $(GUIDE_SEARCH)
+
+# The screen of docs/preregistered-test-4.md: all_code and all_text on $(GUIDE_N) *training*
+# samples per task (seen tasks by default), in $(GUIDE_WORK)'s store, to choose the guide's
+# training tasks from measurements rather than descriptions. The search of `make guide`
+# then runs on the same samples, and the requests it repeats come from the cache.
+SCREEN_TASKS ?= seen
+SCREEN = -m $(TASK_MODEL) --tasks $(SCREEN_TASKS) --split train --complexity 1 \
+	--limit $(GUIDE_N) --prompts default $(EPISODE)
+
+screen: $(VENV)/.base
+	@mkdir -p $(GUIDE_WORK)
+	$(GS) generate --task $(SCREEN_TASKS) --complexity 1 -n $(GUIDE_N) --seed 0 --split train
+	$(GS) steer --method all_code $(SCREEN) --name screen-all-code
+	$(GS) steer --method all_text $(SCREEN) --name screen-all-text
+	$(GS) report screen-all-code screen-all-text --by task
 
 # The secondary step of docs/preregistered-test.md: DPO of the committed guide on the
 # preference pairs of `make guide`'s search trees (needs $(GUIDE_WORK) from `make guide`).
