@@ -43,6 +43,8 @@ GUIDE_SFT ?= guide-sft
 GS = $(VENV)/bin/codesteer --db $(GUIDE_WORK)/codesteer.db
 TASK_MODEL ?= local:qwen-coder
 EPISODE = --max-tokens 384 --no-self-check
+# The task model's steer settings, shared by the screen and the demo.
+TASK_RUN = -m $(TASK_MODEL) --complexity 1 --prompts default $(EPISODE)
 
 guide: $(VENV)/.base
 	@mkdir -p $(GUIDE_WORK)
@@ -63,8 +65,7 @@ guide: $(VENV)/.base
 # training tasks from measurements rather than descriptions. The search of `make guide`
 # then runs on the same samples, and the requests it repeats come from the cache.
 SCREEN_TASKS ?= seen
-SCREEN = -m $(TASK_MODEL) --tasks $(SCREEN_TASKS) --split train --complexity 1 \
-	--limit $(GUIDE_N) --prompts default $(EPISODE)
+SCREEN = $(TASK_RUN) --tasks $(SCREEN_TASKS) --split train --limit $(GUIDE_N)
 
 screen: $(VENV)/.base
 	@mkdir -p $(GUIDE_WORK)
@@ -93,8 +94,7 @@ DEMO_N ?= 6
 # First seed of the test samples (a fresh set: e.g. the pre-registered test, docs/preregistered-test.md).
 DEMO_SEED ?= 0
 CS = $(VENV)/bin/codesteer --db $(DEMO_DIR)/codesteer.db
-DEMO_RUN = -m $(TASK_MODEL) --tasks $(DEMO_TASKS) --complexity 1 --limit $(DEMO_N) \
-	--prompts default $(EPISODE)
+DEMO_RUN = $(TASK_RUN) --tasks $(DEMO_TASKS) --limit $(DEMO_N)
 DEMO_GUIDED = --method codesteer --max-rounds 1
 
 demo: $(VENV)/.base
