@@ -36,6 +36,9 @@ GUIDE_N ?= 6
 GUIDE_DIR ?= guides/smollm2-search
 GUIDE_WORK ?= guide-out
 GUIDE_EPOCHS ?= 8
+# sample: each tree's shortest correct trajectory; task: one first action per task
+# (`synthesize export --first-action`, docs/preregistered-test-5.md).
+GUIDE_FIRST ?= sample
 # Run names in $(GUIDE_WORK)'s store: a second recipe in a copy of that store (its
 # response cache reused) takes new names.
 GUIDE_SEARCH ?= guide-search
@@ -51,7 +54,8 @@ guide: $(VENV)/.base
 	$(GS) synthesize sft --teacher search --task-model $(TASK_MODEL) --tasks $(GUIDE_TASKS) \
 		--per-task $(GUIDE_N) --complexity 1 --max-guidance-turns 2 --prompts default \
 		--actions code,text,return,terminate $(EPISODE) --name $(GUIDE_SEARCH)
-	$(GS) synthesize export --runs $(GUIDE_SEARCH) --sft $(GUIDE_WORK)/sft.jsonl --seed 0
+	$(GS) synthesize export --runs $(GUIDE_SEARCH) --sft $(GUIDE_WORK)/sft.jsonl --seed 0 \
+		--first-action $(GUIDE_FIRST)
 	$(GS) train sft --base local:smollm2 --lora --data $(GUIDE_WORK)/sft.jsonl \
 		--eval-data $(GUIDE_WORK)/sft.val.jsonl --out $(GUIDE_WORK)/adapter --overwrite \
 		--lora-r 8 --lora-targets q_proj,v_proj --lr 3e-4 --epochs $(GUIDE_EPOCHS) \

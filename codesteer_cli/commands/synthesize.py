@@ -442,6 +442,15 @@ def export(
     ] = 0.05,
     runs: Runs = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the validation split.")] = 0,
+    first_action: Annotated[
+        str,
+        typer.Option(
+            "--first-action",
+            help="Search-teacher SFT examples: 'sample' keeps each tree's shortest correct "
+            "trajectory; 'task' first gives each task the first action (code or text) right "
+            "on more of its trees and keeps only trajectories starting with it.",
+        ),
+    ] = "sample",
 ) -> None:
     """Write SFT examples and DPO pairs for training (TRL or LLaMA-Factory, + validation split)."""
     from codesteer_cli.context import get_store
@@ -450,7 +459,15 @@ def export(
 
     if sft is None and dpo is None:
         raise UserError("nothing to export: give --sft FILE and/or --dpo FILE")
-    res = do_export(get_store(), sft, dpo, fmt, val_fraction, _split(runs) or None, seed)
+    res = do_export(
+        get_store(), sft, dpo, fmt, val_fraction, _split(runs) or None, seed, first_action
+    )
+    for ta in res.task_actions.values():
+        console.print(
+            f"{ta.task}: first action {ta.action} (right first: code {ta.code}, text "
+            f"{ta.text} of {ta.trees} trees)",
+            highlight=False,
+        )
     for what, fr in (("SFT", res.sft), ("DPO", res.dpo)):
         if fr is None:
             continue

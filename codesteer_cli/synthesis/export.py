@@ -36,6 +36,7 @@ from codesteer_cli.store.models import RunRow
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
+    from codesteer_cli.synthesis.first_action import TaskAction
 
 FORMATS = ("trl", "llamafactory")
 DATASET_INFO = "dataset_info.json"
@@ -44,6 +45,7 @@ DPO_KIND = "synthesize-dpo"
 SEARCH_KIND = "synthesize-search"  # gives both SFT examples and DPO pairs
 SFT_KINDS = (SFT_KIND, SEARCH_KIND)
 DPO_KINDS = (DPO_KIND, SEARCH_KIND)
+FIRST_ACTIONS = ("sample", "task")  # --first-action: see synthesis/first_action.py
 
 
 def val_path(path: Path) -> Path:
@@ -74,6 +76,7 @@ class ExportResult:
     runs: list[str] = field(default_factory=list)
     dataset_info: Path | None = None  # llamafactory: the dataset_info.json written
     datasets: list[str] = field(default_factory=list)  # llamafactory: its entries written
+    task_actions: dict[str, TaskAction] = field(default_factory=dict)  # --first-action task
 
 
 def select_runs(store: Store, refs: Sequence[str] | None, kinds: Sequence[str]) -> list[RunRow]:
@@ -92,11 +95,26 @@ def select_runs(store: Store, refs: Sequence[str] | None, kinds: Sequence[str]) 
     return runs_of_kinds(store, kinds)
 
 
-def sft_rows(store: Store, run_ids: list[int]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
-    """Distinct SFT rows (content hash of the sample, row) and the number of duplicates."""
-    if not run_ids:
-        return [], 0
-    got = sft_examples(store, run_ids)
+def sft_rows(
+    store: Store, runs: list[RunRow], first_action: str = "sample"
+) -> tuple[list[tuple[str, dict[str, Any]]], int, dict[str, TaskAction]]:
+    """Distinct SFT rows (content hash of the sample, row), the number of duplicates, and
+    under `first_action="task"` each task's first action (`synthesis/first_action.py`)."""
+    if not runs:
+        return [], 0, {}
+    actions: dict[str, TaskAction] = {}
+    if first_action == "task":
+        other = [r.name for r in runs if r.kind != SEARCH_KIND]
+        if other:
+            raise UserError(
+                f"--first-action task applies to search-teacher runs only; {other[0]!r} is "
+                "not one (choose the runs with --runs)"
+            )
+        from codesteer_cli.synthesis.first_action import task_examples
+
+        got, actions = task_examples(store, runs)
+    else:
+        got = sft_examples(store, [r.id for r in runs])  # type: ignore[misc]
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     dup = 0
     for ex, h in got:
@@ -113,7 +131,7 @@ def sft_rows(store: Store, run_ids: list[int]) -> tuple[list[tuple[str, dict[str
             seen[key][1]["weight"] = max(seen[key][1]["weight"], row["weight"])
         else:
             seen[key] = (h, row)
-    return list(seen.values()), dup
+    return list(seen.values()), dup, actions
 
 
 def dpo_rows(store: Store, run_ids: list[int]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
@@ -259,8 +277,13 @@ def export(
     val_fraction: float = 0.05,
     runs: Sequence[str] | None = None,
     seed: int = 0,
+    first_action: str = "sample",
 ) -> ExportResult:
     """Write the SFT and/or DPO files (and their `.val` splits)."""
+    if first_action not in FIRST_ACTIONS:
+        raise UserError(
+            f"unknown --first-action {first_action!r}; choose {' or '.join(FIRST_ACTIONS)}"
+        )
     if sft is None and dpo is None:
         raise UserError("nothing to export: give --sft FILE and/or --dpo FILE")
     if fmt not in FORMATS:
@@ -281,7 +304,9 @@ def export(
     wanted = [*(SFT_KINDS if sft else ()), *(DPO_KINDS if dpo else ())]
     chosen = select_runs(store, runs, wanted)
     res = ExportResult(runs=[r.name for r in chosen])
-    s_rows, s_dup = sft_rows(store, [r.id for r in chosen if r.kind in SFT_KINDS])  # type: ignore[misc]
+    s_rows, s_dup, res.task_actions = sft_rows(
+        store, [r for r in chosen if r.kind in SFT_KINDS] if sft else [], first_action
+    )
     d_rows, d_dup = dpo_rows(store, [r.id for r in chosen if r.kind in DPO_KINDS])  # type: ignore[misc]
     for path, rows, kinds, kind, what in (
         (sft, s_rows, SFT_KINDS, SFT_KIND, "SFT examples (no correct trajectory was kept)"),

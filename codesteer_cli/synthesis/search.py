@@ -143,10 +143,12 @@ class SearchItem(TreeItem):
         return sft_rows(self.root, cfg.keep, self.g.run_id, self.episode_id, self.smp)
 
 
-def trajectories(root: Node, keep: int) -> list[list[Node]]:
+def trajectories(root: Node, keep: int, first: str | None = None) -> list[list[Node]]:
     """Up to `keep` correct root-to-leaf paths (without the root), shortest first, then
-    in action order."""
+    in action order; only those starting with action `first` if given."""
     leaves = [n for n in root.walk() if n.final and n.correct]
+    if first is not None:
+        leaves = [n for n in leaves if n.path[:1] == (ORDER.index(first),)]
     leaves.sort(key=lambda n: (n.rounds, len(n.path), n.path))
     out = []
     for leaf in leaves[:keep]:
@@ -158,12 +160,14 @@ def trajectories(root: Node, keep: int) -> list[list[Node]]:
     return out
 
 
-def sft_rows(root: Node, keep: int, run_id: int, episode_id: int, smp: Any) -> list[SFTExampleRow]:
-    """The SFT examples of a scored tree's kept trajectories."""
+def sft_rows(
+    root: Node, keep: int, run_id: int, episode_id: int, smp: Any, first: str | None = None
+) -> list[SFTExampleRow]:
+    """The SFT examples of a scored tree's kept trajectories (see `trajectories`)."""
     from codesteer_cli.synthesis.trajectories import FINAL_TURNS_WEIGHTED, FINAL_WEIGHT
 
     rows = []
-    for path in trajectories(root, keep):
+    for path in trajectories(root, keep, first):
         n = len(path)
         for t, node in enumerate(path):
             rows.append(
