@@ -48,3 +48,16 @@ def kept_pairs(store: Store, run_ids: list[int]) -> list[tuple[Any, DPONodeRow, 
                 .order_by(DPOPairRow.id)  # type: ignore[arg-type]
             ).all()
         )
+
+
+def tree_nodes(store: Store, run_ids: list[int]) -> list[tuple[DPONodeRow, SampleRow]]:
+    """(node, its sample) of the runs' trees, by episode, parents before children."""
+    with store.read() as s:
+        return list(
+            s.exec(
+                select(DPONodeRow, SampleRow)
+                .join(SampleRow, SampleRow.id == DPONodeRow.sample_id)  # type: ignore[arg-type]
+                .where(DPONodeRow.run_id.in_(run_ids))  # type: ignore[attr-defined]
+                .order_by(DPONodeRow.episode_id, DPONodeRow.depth, DPONodeRow.id)  # type: ignore[arg-type]
+            ).all()
+        )

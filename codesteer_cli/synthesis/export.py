@@ -36,7 +36,7 @@ from codesteer_cli.store.models import RunRow
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
-    from codesteer_cli.synthesis.first_action import TaskAction
+    from codesteer_cli.synthesis.kept import TaskAction
 
 FORMATS = ("trl", "llamafactory")
 DATASET_INFO = "dataset_info.json"
@@ -45,7 +45,7 @@ DPO_KIND = "synthesize-dpo"
 SEARCH_KIND = "synthesize-search"  # gives both SFT examples and DPO pairs
 SFT_KINDS = (SFT_KIND, SEARCH_KIND)
 DPO_KINDS = (DPO_KIND, SEARCH_KIND)
-FIRST_ACTIONS = ("sample", "task")  # --first-action: see synthesis/first_action.py
+FIRST_ACTIONS = ("sample", "task")  # --first-action: see synthesis/kept.py
 
 
 def val_path(path: Path) -> Path:
@@ -99,7 +99,7 @@ def sft_rows(
     store: Store, runs: list[RunRow], first_action: str = "sample"
 ) -> tuple[list[tuple[str, dict[str, Any]]], int, dict[str, TaskAction]]:
     """Distinct SFT rows (content hash of the sample, row), the number of duplicates, and
-    under `first_action="task"` each task's first action (`synthesis/first_action.py`)."""
+    under `first_action="task"` each task's first action (`synthesis/kept.py`)."""
     if not runs:
         return [], 0, {}
     actions: dict[str, TaskAction] = {}
@@ -110,7 +110,7 @@ def sft_rows(
                 f"--first-action task applies to search-teacher runs only; {other[0]!r} is "
                 "not one (choose the runs with --runs)"
             )
-        from codesteer_cli.synthesis.first_action import task_examples
+        from codesteer_cli.synthesis.kept import task_examples
 
         got, actions = task_examples(store, runs)
     else:

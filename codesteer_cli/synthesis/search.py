@@ -15,7 +15,7 @@ guidances:
   round limit, where the answer is final.
 A tree has at most 2 * 4**max_rounds task-model answers (max_rounds 1: at most 10).
 
-Correct leaves, shortest first (then in action order), give the SFT examples (at most
+Correct leaves, shortest first (then in action order), give the SFT examples (`kept.py`; at most
 `keep` trajectories per sample; the last two guide turns weigh 2, as in `synthesize sft`),
 in the conversation `--method codesteer` shows its guide. Siblings give DPO pairs by the
 paper's rule. The guide's replies are the fixed texts of `ACTIONS`, recorded as guide
@@ -36,31 +36,15 @@ from codesteer_cli.runs.pool import Job, Progress
 from codesteer_cli.runs.samples import check_tasks, choose_train_samples
 from codesteer_cli.runs.settings import EpisodeSettings, RunConfig, check_int
 from codesteer_cli.steering.episode import Models, make_models
-from codesteer_cli.store.models import SFTExampleRow
 from codesteer_cli.synthesis.dpo import Grower, TreeItem, _NodeRecorder
+from codesteer_cli.synthesis.kept import ACTIONS, ORDER, START, STOPS, sft_rows
 from codesteer_cli.synthesis.tree import Node
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
 
 KIND = "synthesize-search"
-VARIANT = "search"  # the SFT examples' variant
 TEACHER = "search:teacher"
-
-# The guide's action space: name -> the guide's reply.
-ACTIONS: dict[str, str] = {
-    "code": "<<<Code>>>",
-    "text": "<<<Text>>>",
-    "return": "<<<Return Answer>>>",
-    "terminate": "<<<Terminate>>>",
-    "fix": "<<<The code did not print a usable answer. Read the error or empty output above, "
-    "fix the program and run it again.>>>",
-    "thorough": "<<<Write more thorough code: compute or search for the answer step by step "
-    "in the program instead of writing it in by hand, and print it in the required format.>>>",
-}
-ORDER = tuple(ACTIONS)  # a child's branch index is its action's position here
-START = ("code", "text")
-STOPS = ("return", "terminate")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,50 +125,6 @@ class SearchItem(TreeItem):
     def _more_rows(self) -> list[Any]:
         cfg: SearchConfig = self.g.cfg  # type: ignore[assignment]
         return sft_rows(self.root, cfg.keep, self.g.run_id, self.episode_id, self.smp)
-
-
-def trajectories(root: Node, keep: int, first: str | None = None) -> list[list[Node]]:
-    """Up to `keep` correct root-to-leaf paths (without the root), shortest first, then
-    in action order; only those starting with action `first` if given."""
-    leaves = [n for n in root.walk() if n.final and n.correct]
-    if first is not None:
-        leaves = [n for n in leaves if n.path[:1] == (ORDER.index(first),)]
-    leaves.sort(key=lambda n: (n.rounds, len(n.path), n.path))
-    out = []
-    for leaf in leaves[:keep]:
-        path, n = [], leaf
-        while n.parent is not None:
-            path.append(n)
-            n = n.parent
-        out.append(path[::-1])
-    return out
-
-
-def sft_rows(
-    root: Node, keep: int, run_id: int, episode_id: int, smp: Any, first: str | None = None
-) -> list[SFTExampleRow]:
-    """The SFT examples of a scored tree's kept trajectories (see `trajectories`)."""
-    from codesteer_cli.synthesis.trajectories import FINAL_TURNS_WEIGHTED, FINAL_WEIGHT
-
-    rows = []
-    for path in trajectories(root, keep, first):
-        n = len(path)
-        for t, node in enumerate(path):
-            rows.append(
-                SFTExampleRow(
-                    run_id=run_id,
-                    episode_id=episode_id,
-                    sample_id=smp.id,
-                    task=smp.task,
-                    variant=VARIANT,
-                    turn=t,
-                    turns=n,
-                    weight=FINAL_WEIGHT if t >= n - FINAL_TURNS_WEIGHTED else 1,
-                    kind=node.kind,
-                    messages=[*node.prompt, {"role": "assistant", "content": node.guidance}],
-                )
-            )
-    return rows
 
 
 class Search(RunKind[SearchConfig, Models]):

@@ -33,6 +33,7 @@ from codesteer_cli.steering.episode import Models, make_models
 from codesteer_cli.steering.guidance import parse_guidance
 from codesteer_cli.store import repo, synthesis, turns
 from codesteer_cli.store.models import SFTExampleRow
+from codesteer_cli.synthesis.tree import FINAL_TURNS_WEIGHTED, FINAL_WEIGHT
 
 if TYPE_CHECKING:
     from codesteer_cli.steering.runner import EpisodeItem
@@ -43,8 +44,6 @@ log = logging.getLogger("codesteer.synthesize")
 KIND = "synthesize-sft"
 METHOD = "symbolic_agent"
 VARIANTS: tuple[str, ...] = ("free", "text_to_code", "more_code")
-FINAL_TURNS_WEIGHTED = 2  # the last two guide turns of a trajectory ...
-FINAL_WEIGHT = 2  # ... count twice
 
 
 # --- configuration ----------------------------------------------------------------------

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 CORRECT_BASE = 15.0  # a correct final answer at round i scores 15 - i
 MIN_GAP = 2.0  # a pair's scores must differ by more than this
+FINAL_TURNS_WEIGHTED = 2  # SFT: the last two guide turns of a trajectory ...
+FINAL_WEIGHT = 2  # ... count twice (SPEC §4)
 
 
 # --- scoring and pairing (pure) -------------------------------------------------------

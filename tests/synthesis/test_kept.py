@@ -15,7 +15,7 @@ from codesteer_cli.steering.episode import Models
 from codesteer_cli.store.db import Store
 from codesteer_cli.synthesis import search
 from codesteer_cli.synthesis.export import export
-from codesteer_cli.synthesis.first_action import load_trees, task_actions
+from codesteer_cli.synthesis.kept import load_trees, task_actions
 from tests.fixtures.scripted import code
 from tests.synthesis.helpers import WRONG, AnswerBook, P, ParamScripted, new_store
 
