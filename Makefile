@@ -62,7 +62,7 @@ guide: $(VENV)/.base
 		--name $(GUIDE_SFT) --seed 0
 	$(PY) -m codesteer_cli.training.publish $(GUIDE_WORK)/adapter $(GUIDE_DIR) \
 		--data $(GUIDE_WORK)/sft.jsonl --store $(GUIDE_WORK)/codesteer.db --run $(GUIDE_SFT) \
-		--synthesis $(GUIDE_SEARCH)
+		--synthesis $(GUIDE_SEARCH) --first-action $(GUIDE_FIRST)
 
 # The screen of docs/preregistered-test-4.md: all_code and all_text on $(GUIDE_N) *training*
 # samples per task (seen tasks by default), in $(GUIDE_WORK)'s store, to choose the guide's

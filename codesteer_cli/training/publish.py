@@ -4,7 +4,7 @@ names everything needed to make it again — the data's hash, the synthesis and 
 runs' stored settings and summaries, the seeds, and the library versions.
 
     python -m codesteer_cli.training.publish ADAPTER_DIR GUIDE_DIR --data SFT.jsonl \
-        --store STORE.db --run TRAIN_RUN --synthesis SYNTH_RUN
+        --store STORE.db --run TRAIN_RUN --synthesis SYNTH_RUN [--first-action task]
 """
 
 from __future__ import annotations
@@ -54,7 +54,13 @@ def _run(store: Any, ref: str) -> dict[str, Any]:
 
 
 def publish(
-    adapter: Path, out: Path, data: Path, store_url: str, train_run: str, synthesis: list[str]
+    adapter: Path,
+    out: Path,
+    data: Path,
+    store_url: str,
+    train_run: str,
+    synthesis: list[str],
+    first_action: str = "sample",
 ) -> Path:
     """Copy the adapter into `out` with its recipe; returns the recipe's path."""
     from codesteer_cli.store.db import open_store
@@ -77,6 +83,7 @@ def publish(
         "use": f"--guide local:smollm2+{out}",
         "make": "make guide",
         "data": {"file": data.name, "sha256": sha256(data), "rows": _lines(data)},
+        "export": {"first_action": first_action},
         "training_run": training,
         "synthesis_runs": made_by,
         "weights_sha256": sha256(out / "adapter_model.safetensors"),
@@ -101,10 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", required=True)
     ap.add_argument("--run", required=True, help="the training run's name")
     ap.add_argument("--synthesis", default="", help="synthesis runs (comma list)")
+    ap.add_argument("--first-action", default="sample", help="the export's --first-action")
     a = ap.parse_args(argv)
     try:
         synthesis = [s for s in a.synthesis.split(",") if s]
-        path = publish(a.adapter, a.out, a.data, a.store, a.run, synthesis)
+        path = publish(a.adapter, a.out, a.data, a.store, a.run, synthesis, a.first_action)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,16 +1,20 @@
 """The whole method at tiny sizes, from the command line with the embedded model: the
-search teacher makes guide data → export → LoRA SFT of SmolLM2 → `steer` driven by the
-trained adapter, every step a run in one store. (number_multiply is the task SmolLM2
-solves by code at complexity 1; it is unseen, hence --allow-unseen.)"""
+search teacher makes guide data → export (one first action per task) → LoRA SFT of
+SmolLM2 → the adapter published with its recipe → `steer` driven by it, every step a run
+in one store. (number_multiply is the task SmolLM2 solves by code at complexity 1; it is
+unseen, hence --allow-unseen.)"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from codesteer_cli.training.publish import sha256
 from tests.fixtures.cli import run_cli
 
 pytestmark = pytest.mark.slow
@@ -29,11 +33,12 @@ def test_search_synthesis_then_train_then_steer(tmp_path: Path) -> None:
         "--max-tokens", "160",
         "--no-self-check", "--max-guidance-turns", "1", "--name", "search")  # fmt: skip
     sft = tmp_path / "sft.jsonl"
-    _ok("--db", db, "synthesize", "export", "--runs", "search", "--sft", str(sft),
-        "--val-fraction", "0", "--seed", "0")  # fmt: skip
+    out = _ok("--db", db, "synthesize", "export", "--runs", "search", "--sft", str(sft),
+        "--val-fraction", "0", "--seed", "0", "--first-action", "task")  # fmt: skip
     rows = [json.loads(x) for x in sft.read_text().splitlines()]
     assert rows, "the search teacher kept no correct trajectory"
     assert all(r["messages"][-1]["role"] == "assistant" for r in rows)
+    assert "number_multiply: first action " in out  # the per-task rule says what it chose
 
     adapter = tmp_path / "adapter"
     _ok("--db", db, "train", "sft", "--base", "local:smollm2", "--lora", "--lora-r", "4",
@@ -41,7 +46,20 @@ def test_search_synthesis_then_train_then_steer(tmp_path: Path) -> None:
         "--name", "guide")  # fmt: skip
     assert (adapter / "adapter_config.json").is_file()
 
-    guide = f"local:smollm2+{adapter}"
+    published = tmp_path / "published"  # what `make guide` does with the adapter
+    r = subprocess.run(
+        [sys.executable, "-m", "codesteer_cli.training.publish", str(adapter), str(published),
+         "--data", str(sft), "--store", db, "--run", "guide", "--synthesis", "search",
+         "--first-action", "task"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    recipe = json.loads((published / "recipe.json").read_text())
+    assert recipe["export"] == {"first_action": "task"}
+    assert recipe["data"]["sha256"] == sha256(sft) and recipe["data"]["rows"] == len(rows)
+    assert [x["name"] for x in recipe["synthesis_runs"]] == ["search"]
+
+    guide = f"local:smollm2+{published}"
     _ok("--db", db, "steer", "--method", "codesteer", "-m", "local:smollm2", "-g", guide,
         "--tasks", "number_multiply", "-c", "1", "--limit", "1", "--max-rounds", "1",
         "--max-tokens", "48", "--no-self-check", "--name", "steered")  # fmt: skip
