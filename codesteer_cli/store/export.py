@@ -10,7 +10,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from codesteer_cli.store.db import Store
-from codesteer_cli.store.models import DPONodeRow, DPOPairRow, RunRow, SampleRow, SFTExampleRow
+from codesteer_cli.store.models import (
+    DPONodeRow,
+    DPOPairRow,
+    EpisodeRow,
+    RunRow,
+    SampleRow,
+    SFTExampleRow,
+)
 
 
 def runs_of_kinds(store: Store, kinds: Sequence[str]) -> list[RunRow]:
@@ -51,13 +58,15 @@ def kept_pairs(store: Store, run_ids: list[int]) -> list[tuple[Any, DPONodeRow, 
 
 
 def tree_nodes(store: Store, run_ids: list[int]) -> list[tuple[DPONodeRow, SampleRow]]:
-    """(node, its sample) of the runs' trees, by episode, parents before children."""
+    """(node, its sample) of the runs' finished trees (an interrupted tree is partial), by
+    episode, parents before children."""
     with store.read() as s:
         return list(
             s.exec(
                 select(DPONodeRow, SampleRow)
                 .join(SampleRow, SampleRow.id == DPONodeRow.sample_id)  # type: ignore[arg-type]
-                .where(DPONodeRow.run_id.in_(run_ids))  # type: ignore[attr-defined]
+                .join(EpisodeRow, EpisodeRow.id == DPONodeRow.episode_id)  # type: ignore[arg-type]
+                .where(DPONodeRow.run_id.in_(run_ids), EpisodeRow.status == "finished")  # type: ignore[attr-defined]
                 .order_by(DPONodeRow.episode_id, DPONodeRow.depth, DPONodeRow.id)  # type: ignore[arg-type]
             ).all()
         )

@@ -117,3 +117,31 @@ def test_bad_first_action_and_non_search_runs(
 
     with pytest.raises(UserError, match="search-teacher runs only"):
         sft_rows(store, [RunRow(id=999, name="sft-run", kind="synthesize-sft")], "task")
+
+
+def test_a_tree_not_finished_is_left_out(searched: tuple[Store, dict[int, str]]) -> None:
+    """An interrupted tree is partial: it must not vote for its task's action."""
+    from sqlmodel import select
+
+    from codesteer_cli.store.models import EpisodeRow
+    from codesteer_cli.synthesis.export import select_runs
+
+    store, right = searched
+    runs = select_runs(store, ["search"], ["synthesize-search"])
+    first = min(right)
+    with store.session() as s:
+        ep = s.exec(select(EpisodeRow).where(EpisodeRow.sample_id == first)).one()
+        ep.status = "running"
+        s.add(ep)
+        s.commit()
+    try:
+        trees = load_trees(store, runs)
+        assert sorted(t.sample.id for t in trees) == sorted(i for i in right if i != first)
+        [ta] = task_actions(trees).values()
+        assert (ta.code, ta.text, ta.trees) == (0, 2, 2)
+    finally:
+        with store.session() as s:
+            ep = s.exec(select(EpisodeRow).where(EpisodeRow.sample_id == first)).one()
+            ep.status = "finished"
+            s.add(ep)
+            s.commit()
