@@ -43,7 +43,7 @@ from codesteer_cli.runs.settings import EpisodeSettings, RunConfig, check_float,
 from codesteer_cli.steering.episode import Episode, EpisodeFailed, Models, Setup, Stopped
 from codesteer_cli.store import episodes, repo, synthesis
 from codesteer_cli.store.models import DPONodeRow, DPOPairRow, utcnow
-from codesteer_cli.synthesis.tree import Node, pair_tree, path_repeat, score_tree
+from codesteer_cli.synthesis.tree import Node, pair_tree, path_repeat, score_tree, sort_children
 
 if TYPE_CHECKING:
     from codesteer_cli.steering.record import EpisodeRecorder
@@ -196,7 +196,7 @@ class TreeItem:
             return [], None
         if self.stopped:
             return [], self._result("stopped")
-        _sort_children(self.root)
+        sort_children(self.root)
         return [], self._finish()
 
     def error(self, job: Job, exc: Exception) -> Next:
@@ -368,13 +368,6 @@ class TreeItem:
         res = self._result("failed")
         res.error = error
         return res
-
-
-def _sort_children(node: Node) -> None:
-    """Children in branch order (they arrive in completion order)."""
-    node.children.sort(key=lambda c: c.path[-1])
-    for c in node.children:
-        _sort_children(c)
 
 
 class Dpo(RunKind[DpoConfig, Models]):

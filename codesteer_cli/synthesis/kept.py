@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from codesteer_cli.store.export import tree_nodes
 from codesteer_cli.store.models import RunRow, SampleRow, SFTExampleRow
-from codesteer_cli.synthesis.tree import FINAL_TURNS_WEIGHTED, FINAL_WEIGHT, Node
+from codesteer_cli.synthesis.tree import FINAL_TURNS_WEIGHTED, FINAL_WEIGHT, Node, sort_children
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
@@ -107,6 +107,7 @@ def load_trees(store: Store, runs: list[RunRow]) -> list[Tree]:
     nodes: dict[int, Node] = {}
     trees: dict[int, Tree] = {}
     for row, smp in got:
+        assert row.id is not None
         path = tuple(int(k) for k in row.path.split(".")) if row.path else ()
         node = Node(
             path=path,
@@ -118,7 +119,6 @@ def load_trees(store: Store, runs: list[RunRow]) -> list[Tree]:
             correct=row.correct,
             db_id=row.id,
         )
-        assert row.id is not None
         nodes[row.id] = node
         parent = nodes.get(row.parent_id) if row.parent_id is not None else None
         if parent is not None:
@@ -126,8 +126,8 @@ def load_trees(store: Store, runs: list[RunRow]) -> list[Tree]:
             parent.children.append(node)
         elif not path:
             trees[row.episode_id] = Tree(node, row.run_id, row.episode_id, smp)
-    for node in nodes.values():  # stored in the order they finished
-        node.children.sort(key=lambda c: c.path)
+    for t in trees.values():  # stored in the order they finished
+        sort_children(t.root)
     return list(trees.values())
 
 

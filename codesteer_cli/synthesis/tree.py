@@ -63,6 +63,13 @@ class Node:
         return out
 
 
+def sort_children(node: Node) -> None:
+    """Children in branch order, all the way down (they arrive in completion order)."""
+    node.children.sort(key=lambda c: c.path[-1])
+    for c in node.children:
+        sort_children(c)
+
+
 def score_tree(node: Node) -> float:
     """Score every node below (and including) `node`; returns its score."""
     if node.final:

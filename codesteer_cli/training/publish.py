@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codesteer_cli.errors import UserError
+from codesteer_cli.synthesis.export import FIRST_ACTIONS
 from codesteer_cli.training.pipeline import SUMMARY_FILE
 
 FILES = ("adapter_config.json", "adapter_model.safetensors", SUMMARY_FILE)
@@ -108,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", required=True)
     ap.add_argument("--run", required=True, help="the training run's name")
     ap.add_argument("--synthesis", default="", help="synthesis runs (comma list)")
-    ap.add_argument("--first-action", default="sample", help="the export's --first-action")
+    ap.add_argument(
+        "--first-action", default="sample", choices=FIRST_ACTIONS, help="the export's rule"
+    )
     a = ap.parse_args(argv)
     try:
         synthesis = [s for s in a.synthesis.split(",") if s]

@@ -14,7 +14,7 @@ from codesteer_cli.sandbox.executor import Executor, Limits
 from codesteer_cli.steering.episode import Models
 from codesteer_cli.store.db import Store
 from codesteer_cli.synthesis import search
-from codesteer_cli.synthesis.export import export
+from codesteer_cli.synthesis.export import export, select_runs
 from codesteer_cli.synthesis.kept import load_trees, task_actions
 from tests.fixtures.scripted import code
 from tests.synthesis.helpers import WRONG, AnswerBook, P, ParamScripted, new_store
@@ -69,8 +69,6 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[int,
 
 def test_trees_read_back_and_the_majority_action(searched: tuple[Store, dict[int, str]]) -> None:
     store, right = searched
-    from codesteer_cli.synthesis.export import select_runs
-
     trees = load_trees(store, select_runs(store, ["search"], ["synthesize-search"]))
     assert sorted(t.sample.id for t in trees) == sorted(right)
     for t in trees:  # whole trees: root -> code/text -> their leaves
@@ -124,7 +122,6 @@ def test_a_tree_not_finished_is_left_out(searched: tuple[Store, dict[int, str]])
     from sqlmodel import select
 
     from codesteer_cli.store.models import EpisodeRow
-    from codesteer_cli.synthesis.export import select_runs
 
     store, right = searched
     runs = select_runs(store, ["search"], ["synthesize-search"])
