@@ -3,6 +3,12 @@
     python benchmarks/train_throughput.py                         # CPU, fp32
     python benchmarks/train_throughput.py --device cuda --bf16    # a GPU machine
     python benchmarks/train_throughput.py --examples 512 --max-steps 100 --json
+    python benchmarks/train_throughput.py --data guide-out/sft.jsonl --compare-micro
+
+`--data` trains on a file of `synthesize export` instead of synthetic conversations.
+`--compare-micro` runs twice, each in its own process (so peak memory is each run's own):
+micro batch = the whole batch (one padded forward pass per step) and micro batch 1 (the
+CPU default, gradient accumulation over the batch), and prints both with the ratios.
 
 Builds `--examples` synthetic guide conversations in the format of `synthesize export`
 (a choice prompt + question, 1-3 guide turns with task-model feedback between them; the
@@ -95,15 +101,21 @@ def main() -> None:
     ap.add_argument("--gradient-checkpointing", choices=("auto", "on", "off"), default="off")
     ap.add_argument("--skip", type=int, default=3, help="warm-up steps left out of steady")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--data", help="a JSONL file of `synthesize export` (default: synthetic)")
+    ap.add_argument("--compare-micro", action="store_true", help="micro batch = batch vs 1")
     a = ap.parse_args()
+    if a.compare_micro:
+        compare_micro(a)
+        return
 
     from codesteer_cli.training.run_context import RunContext
     from codesteer_cli.training.sft_config import SFTOptions
     from codesteer_cli.training.sft_trainer import prepare_sft
 
     with tempfile.TemporaryDirectory(prefix="codesteer-train-bench-") as tmp:
-        data = Path(tmp) / "sft.jsonl"
-        data.write_text("".join(json.dumps(r) + "\n" for r in conversations(a.examples)))
+        data = Path(a.data) if a.data else Path(tmp) / "sft.jsonl"
+        if not a.data:
+            data.write_text("".join(json.dumps(r) + "\n" for r in conversations(a.examples)))
         opts = SFTOptions(
             base=a.base,
             data=str(data),
@@ -169,6 +181,7 @@ def main() -> None:
             "examples": prep.stats.kept,
             "mean_tokens_per_example": round(prep.stats.tokens / max(prep.stats.kept, 1), 1),
             "batch_size": a.batch_size,
+            "micro_batch_size": trainer.args.per_device_train_batch_size,
             "steps": steps,
             "setup_s": round(setup_s, 1),
             "train_s": round(train_s, 1),
@@ -187,6 +200,37 @@ def main() -> None:
         }
     if a.json:
         print(json.dumps(result, indent=2))
+        return
+    width = max(len(k) for k in result)
+    for k, v in result.items():
+        print(f"{k:<{width}}  {v}")
+
+
+def compare_micro(a: argparse.Namespace) -> None:
+    """The same steps twice, micro batch = batch and 1, each in a fresh process."""
+    import subprocess
+
+    rest = [x for x in sys.argv[1:] if x not in ("--compare-micro", "--json")]
+    runs = {}
+    for micro in (a.batch_size, 1):
+        cmd = [sys.executable, __file__, *rest, "--micro-batch-size", str(micro), "--json"]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        runs[micro] = json.loads(out[out.index("{") :])
+    whole, one = runs[a.batch_size], runs[1]
+    result = {
+        f"train_s (micro {a.batch_size})": whole["train_s"],
+        "train_s (micro 1)": one["train_s"],
+        "speed-up of micro 1": round(whole["train_s"] / one["train_s"], 2),
+        f"peak_rss_mb (micro {a.batch_size})": whole["peak_rss_mb"],
+        "peak_rss_mb (micro 1)": one["peak_rss_mb"],
+        "memory ratio": round(whole["peak_rss_mb"] / one["peak_rss_mb"], 2),
+        f"last_loss (micro {a.batch_size})": whole["last_loss"],
+        "last_loss (micro 1)": one["last_loss"],
+        "steps": one["steps"],
+        "examples": one["examples"],
+    }
+    if a.json:
+        print(json.dumps({"runs": runs, "comparison": result}, indent=2))
         return
     width = max(len(k) for k in result)
     for k, v in result.items():

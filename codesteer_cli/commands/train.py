@@ -79,8 +79,9 @@ MicroBatch = Annotated[
     int | None,
     typer.Option(
         "--micro-batch-size",
-        help="Examples per process and forward pass (the rest is gradient accumulation).",
-        show_default="batch-size / processes",
+        help="Examples per process and forward pass (the rest is gradient accumulation); "
+        "on CPU one per pass wastes no time on padding.",
+        show_default="batch-size / processes on a GPU, 1 on CPU",
         rich_help_panel=_T,
     ),
 ]

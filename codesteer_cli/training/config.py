@@ -52,7 +52,8 @@ class TrainOptions:
     epochs: float = 10.0
     lr: float = 1e-5
     batch_size: int = 4  # global: all processes and accumulation steps together
-    micro_batch_size: int | None = None  # per process and step; default batch/processes
+    # per process and step; default batch/processes on a GPU, 1 on CPU (see batch_layout)
+    micro_batch_size: int | None = None
     max_length: int = 8192
     overlong: str = "drop"
     max_steps: int = -1  # > 0 stops after that many optimizer steps
@@ -125,15 +126,21 @@ class TrainOptions:
         sharding strategy), False when it runs in this process."""
         return self.world_size > 1 or self.strategy != "ddp"
 
-    def batch_layout(self) -> tuple[int, int]:
-        """(per-process micro batch, gradient accumulation steps) giving `batch_size`."""
+    def batch_layout(self, device: str | None = None) -> tuple[int, int]:
+        """(per-process micro batch, gradient accumulation steps) giving `batch_size`.
+
+        Unless --micro-batch-size is given, a process takes its whole share in one forward
+        pass on a GPU, and one example per pass on the CPU: there a padded token costs as
+        much as a real one and a batch buys no parallelism (benchmarks/train_throughput.py
+        --data measures the difference; the loss is the same, gradient accumulation
+        normalising by the batch's trained tokens)."""
         world = self.world_size
         if self.batch_size % world:
             raise UserError(
                 f"--batch-size {self.batch_size} is not a multiple of the {world} processes"
             )
         per_process = self.batch_size // world
-        micro = self.micro_batch_size or per_process
+        micro = self.micro_batch_size or (1 if device == "cpu" else per_process)
         if per_process % micro:
             raise UserError(
                 f"--micro-batch-size {micro} does not divide the {per_process} examples each "

@@ -34,7 +34,7 @@ def common_args(
     from codesteer_cli.context import settings
 
     verbose = settings.verbose or os.environ.get("CODESTEER_VERBOSE") == "1"
-    micro, accumulation = opts.batch_layout()
+    micro, accumulation = opts.batch_layout(precision.device)
     args: dict[str, Any] = {
         "output_dir": str(out_dir),
         "num_train_epochs": opts.epochs,

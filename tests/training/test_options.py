@@ -74,6 +74,11 @@ def test_batch_layout_keeps_the_global_batch() -> None:
     assert SFTOptions(**REQ, batch_size=4).batch_layout() == (4, 1)
     assert SFTOptions(**REQ, batch_size=4, gpus=2).batch_layout() == (2, 1)
     assert SFTOptions(**REQ, batch_size=8, gpus=2, micro_batch_size=1).batch_layout() == (1, 4)
+    # on CPU one example per forward pass unless asked: no padding to compute
+    assert SFTOptions(**REQ, batch_size=4).batch_layout("cpu") == (1, 4)
+    assert SFTOptions(**REQ, batch_size=4, gpus=2).batch_layout("cpu") == (1, 2)
+    assert SFTOptions(**REQ, batch_size=4, micro_batch_size=2).batch_layout("cpu") == (2, 2)
+    assert SFTOptions(**REQ, batch_size=4).batch_layout("cuda") == (4, 1)
 
 
 def test_accelerate_configs_per_strategy() -> None:

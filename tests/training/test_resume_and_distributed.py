@@ -78,7 +78,9 @@ def test_two_processes_on_cpu(tiny_model_dir, sft_file, tmp_path) -> None:
     run = run_row(db, "ddp")
     assert run["status"] == "finished"
     assert run["summary"]["world_size"] == 2 == run["config"]["resolved"]["world_size"]
-    assert run["config"]["resolved"]["micro_batch_size"] == 2  # the global batch of 4, split
+    resolved = run["config"]["resolved"]
+    # the global batch of 4: 2 per process, taken one per forward pass on CPU
+    assert (resolved["micro_batch_size"], resolved["gradient_accumulation_steps"]) == (1, 2)
     assert [m["step"] for m in run["metrics"]] == [1, 2, 3, 4, 5]  # rank 0 alone writes
     cfg = (out / "accelerate_config.yaml").read_text()
     assert "distributed_type: MULTI_GPU" in cfg and "num_processes: 2" in cfg
