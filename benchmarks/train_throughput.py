@@ -198,8 +198,13 @@ def main() -> None:
             "first_loss": prep.live.history[0]["loss"] if prep.live.history else None,
             "last_loss": prep.live.history[-1]["loss"] if prep.live.history else None,
         }
-    if a.json:
-        print(json.dumps(result, indent=2))
+    show(result, result if a.json else None)
+
+
+def show(result: dict[str, Any], as_json: Any = None) -> None:
+    """`as_json` printed as JSON when given, else `result` as aligned lines."""
+    if as_json is not None:
+        print(json.dumps(as_json, indent=2))
         return
     width = max(len(k) for k in result)
     for k, v in result.items():
@@ -229,12 +234,7 @@ def compare_micro(a: argparse.Namespace) -> None:
         "steps": one["steps"],
         "examples": one["examples"],
     }
-    if a.json:
-        print(json.dumps({"runs": runs, "comparison": result}, indent=2))
-        return
-    width = max(len(k) for k in result)
-    for k, v in result.items():
-        print(f"{k:<{width}}  {v}")
+    show(result, {"runs": runs, "comparison": result} if a.json else None)
 
 
 if __name__ == "__main__":

@@ -132,7 +132,7 @@ class TrainOptions:
         Unless --micro-batch-size is given, a process takes its whole share in one forward
         pass on a GPU, and one example per pass on the CPU: there a padded token costs as
         much as a real one and a batch buys no parallelism (benchmarks/train_throughput.py
-        --data measures the difference; the loss is the same, gradient accumulation
+        --compare-micro measures the difference; the loss is the same, gradient accumulation
         normalising by the batch's trained tokens)."""
         world = self.world_size
         if self.batch_size % world:
