@@ -36,8 +36,9 @@ GUIDE_N ?= 6
 GUIDE_DIR ?= guides/smollm2-search
 GUIDE_WORK ?= guide-out
 GUIDE_EPOCHS ?= 8
-# sample: each tree's shortest correct trajectory; task: one first action per task
-# (`synthesize export --first-action`, docs/preregistered-test-5.md).
+# sample: each tree's shortest correct trajectory; task: one first action per task;
+# code/text: that first action on every task (`synthesize export --first-action`,
+# docs/preregistered-test-5.md, -6.md).
 GUIDE_FIRST ?= sample
 # Run names in $(GUIDE_WORK)'s store: a second recipe in a copy of that store (its
 # response cache reused) takes new names.

@@ -448,7 +448,8 @@ def export(
             "--first-action",
             help="Search-teacher SFT examples: 'sample' keeps each tree's shortest correct "
             "trajectory; 'task' first gives each task the first action (code or text) right "
-            "on more of its trees and keeps only trajectories starting with it.",
+            "on more of its trees and keeps only trajectories starting with it; 'code' or "
+            "'text' keeps only trajectories starting with that action, on every task.",
         ),
     ] = "sample",
 ) -> None:

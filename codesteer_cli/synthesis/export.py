@@ -45,7 +45,7 @@ DPO_KIND = "synthesize-dpo"
 SEARCH_KIND = "synthesize-search"  # gives both SFT examples and DPO pairs
 SFT_KINDS = (SFT_KIND, SEARCH_KIND)
 DPO_KINDS = (DPO_KIND, SEARCH_KIND)
-FIRST_ACTIONS = ("sample", "task")  # --first-action: see synthesis/kept.py
+FIRST_ACTIONS = ("sample", "task", "code", "text")  # --first-action: synthesis/kept.py
 
 
 def val_path(path: Path) -> Path:
@@ -76,7 +76,7 @@ class ExportResult:
     runs: list[str] = field(default_factory=list)
     dataset_info: Path | None = None  # llamafactory: the dataset_info.json written
     datasets: list[str] = field(default_factory=list)  # llamafactory: its entries written
-    task_actions: dict[str, TaskAction] = field(default_factory=dict)  # --first-action task
+    task_actions: dict[str, TaskAction] = field(default_factory=dict)  # --first-action != sample
 
 
 def select_runs(store: Store, refs: Sequence[str] | None, kinds: Sequence[str]) -> list[RunRow]:
@@ -99,20 +99,20 @@ def sft_rows(
     store: Store, runs: list[RunRow], first_action: str = "sample"
 ) -> tuple[list[tuple[str, dict[str, Any]]], int, dict[str, TaskAction]]:
     """Distinct SFT rows (content hash of the sample, row), the number of duplicates, and
-    under `first_action="task"` each task's first action (`synthesis/kept.py`)."""
+    under `first_action` "task", "code" or "text" each task's first action (`synthesis/kept.py`)."""
     if not runs:
         return [], 0, {}
     actions: dict[str, TaskAction] = {}
-    if first_action == "task":
+    if first_action != "sample":
         other = [r.name for r in runs if r.kind != SEARCH_KIND]
         if other:
             raise UserError(
-                f"--first-action task applies to search-teacher runs only; {other[0]!r} is "
-                "not one (choose the runs with --runs)"
+                f"--first-action {first_action} applies to search-teacher runs only; "
+                f"{other[0]!r} is not one (choose the runs with --runs)"
             )
         from codesteer_cli.synthesis.kept import task_examples
 
-        got, actions = task_examples(store, runs)
+        got, actions = task_examples(store, runs, None if first_action == "task" else first_action)
     else:
         got = sft_examples(store, [r.id for r in runs])  # type: ignore[misc]
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -282,7 +282,7 @@ def export(
     """Write the SFT and/or DPO files (and their `.val` splits)."""
     if first_action not in FIRST_ACTIONS:
         raise UserError(
-            f"unknown --first-action {first_action!r}; choose {' or '.join(FIRST_ACTIONS)}"
+            f"unknown --first-action {first_action!r}; choose {', '.join(FIRST_ACTIONS)}"
         )
     if sft is None and dpo is None:
         raise UserError("nothing to export: give --sft FILE and/or --dpo FILE")

@@ -1,5 +1,5 @@
 """What the search teacher keeps: its action space, each tree's correct trajectories as SFT
-examples, and the per-task first-action rule of `synthesize export --first-action task`.
+examples, and the first-action rules of `synthesize export --first-action task|code|text`.
 
 Per sample, the teacher keeps its shortest correct trajectories (`trajectories`). Where a
 weak task model's first answer is right by luck of the sample, one task's examples then
@@ -7,8 +7,10 @@ mix Code and Text first turns. The per-task rule makes them consistent: over a t
 stored trees, `code` and `text` count the trees whose Code-first and Text-first answer,
 returned at once, is right; the task's action is Code if code >= text (the per-sample
 tie-break's order), else Text. Each tree then gives its shortest correct trajectories *that
-start with the task's action* (a tree with none gives nothing). For export the trees are
-read back from `dpo_nodes` (`load_trees`).
+start with the task's action* (a tree with none gives nothing). `code` or `text` fixes one
+first action for every task instead: a Code-first guide, say, then learns from the trees
+where code was wrong what to do after reading its output (docs/preregistered-test-6.md).
+For export the trees are read back from `dpo_nodes` (`load_trees`).
 """
 
 from __future__ import annotations
@@ -139,8 +141,8 @@ def first_right(tree: Tree, action: str) -> bool:
     )
 
 
-def task_actions(trees: list[Tree]) -> dict[str, TaskAction]:
-    """Each task's first action by the module's rule."""
+def task_actions(trees: list[Tree], fixed: str | None = None) -> dict[str, TaskAction]:
+    """Each task's first action by the module's rule, or `fixed` ("code"/"text") for all."""
     by_task: dict[str, list[Tree]] = {}
     for t in trees:
         by_task.setdefault(t.sample.task, []).append(t)
@@ -148,17 +150,20 @@ def task_actions(trees: list[Tree]) -> dict[str, TaskAction]:
     for task, ts in sorted(by_task.items()):
         code = sum(first_right(t, "code") for t in ts)
         text = sum(first_right(t, "text") for t in ts)
-        action = START[0] if code >= text else START[1]
+        action = fixed or (START[0] if code >= text else START[1])
         out[task] = TaskAction(task, action, code, text, len(ts))
     return out
 
 
 def task_examples(
-    store: Store, runs: list[RunRow]
+    store: Store, runs: list[RunRow], fixed: str | None = None
 ) -> tuple[list[tuple[SFTExampleRow, str]], dict[str, TaskAction]]:
-    """(example, sample content hash) under the per-task rule, and the tasks' actions."""
+    """(example, sample content hash) under the per-task rule (or one `fixed` first action),
+    and the tasks' actions."""
+    if fixed is not None and fixed not in START:
+        raise ValueError(f"fixed first action must be one of {START}, got {fixed!r}")
     trees = load_trees(store, runs)
-    actions = task_actions(trees)
+    actions = task_actions(trees, fixed)
     keep = {r.id: int(r.config.get("keep", 1)) for r in runs}
     out = []
     for t in trees:

@@ -1,5 +1,6 @@
-"""`synthesize export --first-action task`: the search trees read back from the store, each
-task's first action by majority, and only trajectories starting with it exported."""
+"""`synthesize export --first-action task|code|text`: the search trees read back from the
+store, each task's first action by majority (or one for all), and only trajectories
+starting with it exported."""
 
 from __future__ import annotations
 
@@ -102,6 +103,33 @@ def test_export_keeps_only_the_tasks_action(
     assert agree and all(x in stored for x in agree)
     assert by_task.sft is not None and by_sample.sft is not None
     assert by_task.sft.rows == by_sample.sft.rows  # one 2-turn trajectory per sample each
+
+
+def test_one_first_action_for_every_task(
+    searched: tuple[Store, dict[int, str]], tmp_path: Path
+) -> None:
+    """--first-action code: every task opens with Code, and where the code was wrong the
+        kept trajectory goes on to the round that got it right (here Text, whose answer is final
+    at the round limit)."""
+    store, right = searched
+    code_reply, text_reply = search.ACTIONS["code"], search.ACTIONS["text"]
+    ret = search.ACTIONS["return"]  # code right: returned at once
+    res = export(
+        store, sft=tmp_path / "c.jsonl", runs=["search"], val_fraction=0, first_action="code"
+    )
+    ta = res.task_actions["gsm_hard"]
+    assert (ta.action, ta.code, ta.text) == ("code", 1, 3)  # the counts are still reported
+    assert _first_turns(tmp_path / "c.jsonl") == sorted((i, code_reply) for i in right)
+    rows = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text().splitlines()]
+    for i, r in right.items():
+        replies = {x["turn"]: x["messages"][-1]["content"] for x in rows if x["sample_id"] == i}
+        want = [code_reply, ret] if r == "both" else [code_reply, text_reply]
+        assert [replies[t] for t in sorted(replies)] == want
+    text_first = export(
+        store, sft=tmp_path / "x.jsonl", runs=["search"], val_fraction=0, first_action="text"
+    )
+    assert {a.action for a in text_first.task_actions.values()} == {"text"}
+    assert _first_turns(tmp_path / "x.jsonl") == sorted((i, text_reply) for i in right)
 
 
 def test_bad_first_action_and_non_search_runs(
