@@ -165,9 +165,12 @@ def test_a_diff_side_can_be_the_better_of_several_runs(cli, builder: StoreBuilde
     assert (d["a"], d["b"]) == ("text", "guided")
     assert d["overall"]["diff"] == pytest.approx(100 * (5 - 4) / 6)
     assert any("better over all samples is text" in n for n in rep["notes"])
-    # ties go to the first named
-    rep = _report(cli, "code", "guided", "--diff", "code|code,guided")
-    assert rep["diffs"][0]["a"] == "code"
+    assert not any("tied" in n for n in rep["notes"])
+    # ties go to the first named, and the note says it was a tie
+    builder.run("text2", "all_text", eps("game24", [1, 1, 0, 0, 0, 1]), guide=None)
+    rep = _report(cli, "code", "text2", "guided", "--diff", "text2|code,guided")
+    assert rep["diffs"][0]["a"] == "text2"
+    assert any("tied with code, the first named is taken" in n for n in rep["notes"])
 
 
 def test_by_family_split_and_complexity(cli, builder: StoreBuilder) -> None:
