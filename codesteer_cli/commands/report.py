@@ -219,7 +219,7 @@ def _best_of(store: Store | None, ref: str, notes: list[str]) -> RunInfo:
     rates = [success(r) for r in runs]
     best = max(range(len(runs)), key=lambda i: rates[i])  # ties: the first named
     shown = ", ".join(f"{r.name} {100 * v:.1f}%" for r, v in zip(runs, rates, strict=True))
-    tied = [r.name for r, v in zip(runs, rates, strict=True) if v == rates[best]][1:]
+    tied = [r.name for i, r in enumerate(runs) if i != best and rates[i] == rates[best]]
     tie = f"; tied with {', '.join(tied)}, the first named is taken" if tied else ""
     notes.append(f"--diff {ref}: the better over all samples is {runs[best].name} ({shown}){tie}")
     return runs[best]
