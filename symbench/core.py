@@ -233,7 +233,16 @@ def all_tasks() -> list[Task]:
 
 
 def get_task(task_id: str) -> Task:
-    _load_all()
+    # Each task lives in the module of its id: import only that one (the math tasks pull
+    # in sympy, over a second), and all of them only for an id not found so.
+    if task_id not in _REGISTRY and task_id.isidentifier() and not task_id.startswith("_"):
+        try:
+            importlib.import_module(f"symbench.tasks.{task_id}")
+        except ModuleNotFoundError as e:
+            if e.name != f"symbench.tasks.{task_id}":
+                raise
+    if task_id not in _REGISTRY:
+        _load_all()
     try:
         return _REGISTRY[task_id]
     except KeyError:
