@@ -202,7 +202,12 @@ def build_store(
                         "cost_usd": None if rng.random() < 0.01 else rng.uniform(1e-4, 2e-2),
                         "cached": rng.random() < 0.05,
                         "error": None,
-                        "extra": {"has_code": has_code, "mode": mode} if role == "task" else {},
+                        # The engine keeps each answer's verdict ("correct") in extra.
+                        "extra": (
+                            {"has_code": has_code, "mode": mode, "correct": solved}
+                            if role == "task"
+                            else {}
+                        ),
                         "created_at": started,
                     }
                 )

@@ -9,7 +9,7 @@ each task weighing the same, as the paper's averages do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from codesteer_cli.reporting.stats import SCOPES, Diff, Normalized, normalized_s
 
 if TYPE_CHECKING:
     from codesteer_cli.store.db import Store
+    from symbench import Sample
 
 BY_CHOICES = ("task", "family", "split", "complexity")
 FAMILY_ORDER = ("computation", "planning", "bbh", "math", "logic_game")
@@ -270,7 +271,8 @@ def guide_choices(
     store: Store, runs: Sequence[Method], split_of: dict[str, str]
 ) -> dict[str, dict[str, dict[str, int]]]:
     """How often each run's guide chose Code, Text, Return, ... on seen and unseen tasks,
-    at the first guide turn and the later ones (read as the engine read them)."""
+    at the first guide turn and at later ones after a right or a wrong answer (read as the
+    engine read them)."""
     from codesteer_cli.steering.guidance import parse_guidance
     from codesteer_cli.steering.prompts import PROMPT_SETS
 
@@ -279,17 +281,59 @@ def guide_choices(
         return ours is None or ours.guide_role == "guide"
 
     by_id = {m.run.id: m for m in runs if m.run is not None and guides(m)}
+    replies = guide_replies(store, list(by_id))
+    # Stores written before the engine kept each answer's verdict: score them here.
+    right = _answer_judge(store, {g.sample_id for g in replies if g.correct is None})
     out: dict[str, dict[str, dict[str, int]]] = {}
-    for run_id, task, rnd, reply in guide_replies(store, list(by_id)):
-        m = by_id[run_id]
+    for g in replies:
+        m = by_id[g.run_id]
         assert m.run is not None
         prompts = PROMPT_SETS.get(str(m.run.config.get("prompts") or "default"))
-        options = prompts.options_for(rnd) if prompts is not None else None
-        kind = parse_guidance(reply, options).kind
-        scope = f"{split_of.get(task, '?')}, {'first turn' if rnd == 0 else 'later turns'}"
-        counts = out.setdefault(m.key, {}).setdefault(scope, {})
+        options = prompts.options_for(g.round) if prompts is not None else None
+        kind = parse_guidance(g.reply, options).kind
+        turn = "first turn" if g.round == 0 else "later turns"
+        if g.round > 0 and g.answer is not None:
+            ok = g.correct if g.correct is not None else right(g.sample_id, g.answer, g.stdout)
+            if ok is not None:
+                turn += f" after a {'right' if ok else 'wrong'} answer"
+        counts = out.setdefault(m.key, {}).setdefault(f"{split_of.get(g.task, '?')}, {turn}", {})
         counts[kind] = counts.get(kind, 0) + 1
     return out
+
+
+def _answer_judge(
+    store: Store, sample_ids: set[int]
+) -> Callable[[int, str, str | None], bool | None]:
+    """Whether an answer is right, scored as a run scores its final answer (its text or
+    its code's output); None where the task is unknown or its verifier cannot read it."""
+    from sqlmodel import col, select
+
+    from codesteer_cli.store.models import SampleRow
+    from codesteer_cli.store.repo import row_to_sample
+    from symbench import get_task
+
+    with store.read() as s:
+        rows = s.exec(select(SampleRow).where(col(SampleRow.id).in_(sorted(sample_ids)))).all()
+        samples = {r.id: row_to_sample(r) for r in rows}
+    cache: dict[tuple[int, str, str | None], bool | None] = {}
+
+    def judge(sample: Sample, text: str, stdout: str | None) -> bool | None:
+        try:
+            task = get_task(sample.task)
+            return task.verify(sample, text).correct or bool(
+                stdout and task.verify(sample, stdout).correct
+            )
+        except Exception:  # noqa: BLE001 - an unknown task or unreadable sample: unknown
+            return None
+
+    def right(sample_id: int, text: str, stdout: str | None) -> bool | None:
+        key = (sample_id, text, stdout)
+        if key not in cache:
+            sample = samples.get(sample_id)
+            cache[key] = judge(sample, text, stdout) if sample is not None else None
+        return cache[key]
+
+    return right
 
 
 def build_report(

@@ -335,24 +335,74 @@ def sample_success(store: Store, run_id: int) -> dict[int, tuple[str, float]]:
         return {sid: (task, float(v)) for sid, task, v in s.connection().execute(q)}
 
 
-def guide_replies(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, int, str]]:
-    """(run id, task, round, reply) of every guide turn of finished episodes."""
-    from sqlalchemy import select
+@dataclass
+class GuideReply:
+    """One guide turn of a finished episode, with the task-model answer it was reading."""
 
-    from codesteer_cli.store.models import EpisodeRow, SampleRow, TurnRow
+    run_id: int
+    sample_id: int
+    task: str
+    round: int
+    reply: str
+    answer: str | None = None  # the last task-model answer before this turn, if any
+    stdout: str | None = None  # what that answer's code printed, if it had code
+    correct: bool | None = None  # that answer's verdict as the engine stored it, if it did
+
+
+# Task-model calls that are not an answer the guide then reads.
+_NOT_ANSWERS = ("estimate", "summary")
+
+
+def guide_replies(store: Store, run_ids: Sequence[int]) -> list[GuideReply]:
+    """Every guide turn of the runs' finished episodes, each with the answer before it."""
+    from sqlalchemy import and_, func, select
+
+    from codesteer_cli.store.models import CodeExecutionRow, EpisodeRow, SampleRow, TurnRow
 
     ep = EpisodeRow.__table__.c  # type: ignore[attr-defined]
     sm = SampleRow.__table__.c  # type: ignore[attr-defined]
     tu = TurnRow.__table__.c  # type: ignore[attr-defined]
-    q = (
-        select(ep.run_id, sm.task, tu.round, tu.response)
-        .select_from(
-            EpisodeRow.__table__.join(SampleRow.__table__, sm.id == ep.sample_id).join(  # type: ignore[attr-defined]
-                TurnRow.__table__,
-                tu.episode_id == ep.id,  # type: ignore[attr-defined]
-            )
+    ce = CodeExecutionRow.__table__.c  # type: ignore[attr-defined]
+    before = TurnRow.__table__.alias("before")  # type: ignore[attr-defined]
+    answer = TurnRow.__table__.alias("answer")  # type: ignore[attr-defined]
+    # The last task-model answer before the guide turn (the turns index makes it a seek).
+    last_answer = (
+        select(before.c.id)
+        .where(
+            before.c.episode_id == tu.episode_id,
+            before.c.seq < tu.seq,
+            before.c.role == "task",
+            func.coalesce(before.c.extra["purpose"].as_string(), "").not_in(_NOT_ANSWERS),
         )
+        .order_by(before.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    joined = (
+        EpisodeRow.__table__.join(SampleRow.__table__, sm.id == ep.sample_id)  # type: ignore[attr-defined]
+        .join(TurnRow.__table__, tu.episode_id == ep.id)  # type: ignore[attr-defined]
+        .outerjoin(answer, and_(tu.round > 0, answer.c.id == last_answer))
+        .outerjoin(
+            CodeExecutionRow.__table__,  # type: ignore[attr-defined]
+            and_(ce.turn_id == answer.c.id, ce.purpose == "answer"),
+        )
+    )
+    q = (
+        select(
+            ep.run_id,
+            sm.id,
+            sm.task,
+            tu.round,
+            tu.response,
+            answer.c.response,
+            ce.stdout,
+            answer.c.extra["correct"].as_boolean(),
+        )
+        .select_from(joined)
         .where(ep.run_id.in_(list(run_ids)), ep.status == "finished", tu.role == "guide")
     )
     with store.read() as s:
-        return [(r, t, int(rd), resp or "") for r, t, rd, resp in s.connection().execute(q)]
+        return [
+            GuideReply(run_id, sid, task, int(rnd), resp or "", ans, out, ok)
+            for run_id, sid, task, rnd, resp, ans, out, ok in s.connection().execute(q)
+        ]

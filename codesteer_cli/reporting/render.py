@@ -82,7 +82,8 @@ def _guide_spec(report: Report) -> TableSpec:
         spec.sections.add(len(spec.rows) - 1)
     spec.caption = (
         "share of guide replies read as each kind: code/text = solve that way; return = the "
-        "answer is final; free = specific guidance passed on as written"
+        "answer is final; free = specific guidance passed on as written. Right/wrong: the "
+        "answer just before the turn, scored as the run scores its final answer"
     )
     return spec
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -228,6 +229,9 @@ class Episode:
             "seed": cfg.seed,
             "repeat": self.repeat,
         }
+        # Kept for analysis (was the answer a guide then read right?); no model sees it.
+        with contextlib.suppress(Exception):  # a verdict is a note; never fail an episode
+            extra["correct"] = score_answer(self.task, self.sample, ans).passed_by != "none"
         run = ("answer", code.code, code.run) if code is not None else None
         self.rec.turn("task", round_, messages, comp, params, extra, run)
         self.answers.append(ans)

@@ -1,10 +1,13 @@
 """The report counts the guide's decisions, as the engine read them, on seen and unseen
-tasks: a real steer run with a scripted guide (a named test fixture) and the real
-sandbox and verifier."""
+tasks, first turns apart from later ones and those after a right answer apart from those
+after a wrong one: a real steer run with a scripted guide and task model (named test
+fixtures) and the real sandbox and verifier."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from sqlmodel import select
 
 from codesteer_cli.reporting.model import build_report
 from codesteer_cli.reporting.queries import resolve_runs
@@ -13,6 +16,7 @@ from codesteer_cli.sandbox.executor import Executor, Limits
 from codesteer_cli.steering import runner
 from codesteer_cli.steering.episode import Models
 from codesteer_cli.store.db import Store, resolve_url
+from codesteer_cli.store.models import SampleRow, TurnRow
 from tests.fixtures.scripted import ScriptedModel, code
 
 
@@ -26,7 +30,16 @@ def test_guide_decisions_by_split_and_turn(tmp_path: Path) -> None:
             return "<<<Text>>>" if first else "<<<Return Answer>>>"
         return "<<<Code>>>" if first else "<<<Count the digits again.>>>"
 
-    task = ScriptedModel("task", [code("print('<<<1>>>')")])
+    def task_model(messages):  # type: ignore[no-untyped-def]
+        # navigate: code that prints the stored answer (right); letters: a wrong one.
+        asked = "\n".join(m["content"] for m in messages)
+        with store.read() as s:
+            rows = s.exec(select(SampleRow)).all()
+        (sample,) = [r for r in rows if r.question in asked]
+        printed = sample.answer if sample.task == "navigate" else "<<<1>>>"
+        return code(f"print({printed!r})")
+
+    task = ScriptedModel("task", task_model)
     cfg = runner.SteerConfig(
         method="codesteer",
         tasks="letters,navigate",
@@ -42,11 +55,21 @@ def test_guide_decisions_by_split_and_turn(tmp_path: Path) -> None:
     choices = report.guide_choices["g"]
     assert choices == {
         "unseen, first turn": {"text": 2},
-        "unseen, later turns": {"return": 2},
+        "unseen, later turns after a wrong answer": {"return": 2},
         "seen, first turn": {"code": 2},
-        "seen, later turns": {"free": 2},
+        "seen, later turns after a right answer": {"free": 2},
     }
+    # A store written before the engine kept each answer's verdict: the report scores the
+    # answers itself and finds the same.
+    with store.session() as s:
+        turns = s.exec(select(TurnRow).where(TurnRow.role == "task")).all()
+        assert {t.extra["correct"] for t in turns if t.extra} == {True, False}
+        for t in turns:
+            t.extra = {k: v for k, v in (t.extra or {}).items() if k != "correct"}
+            s.add(t)
+    assert build_report(store, resolve_runs(store, ["g"]), []).guide_choices["g"] == choices
     from codesteer_cli.reporting.render import render_text
 
     text = render_text(report)
     assert "Guide decisions" in text and "unseen, first turn" in text
+    assert "after a right answer" in text and "the answer just before" in text
