@@ -64,6 +64,16 @@ def command(
             show_default=False,
         ),
     ] = None,
+    hindsight: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hindsight",
+            help="A,B[,...]: the most a router between these runs could score, chosen "
+            "after seeing their results: the better run on each task and any run right on "
+            "each sample (e.g. all_code,all_text: a perfect code/text router). Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
     no_runs: Annotated[
         bool, typer.Option("--no-runs", help="Leave stored runs out (published results only).")
     ] = False,
@@ -73,7 +83,8 @@ def command(
     Without RUN the report takes the latest finished steer run of each configuration
     (method + task model + guide); older runs of the same configuration and runs still
     running are left out unless named. --compare adds the paper's published methods;
-    with exactly two runs (or --diff A,B) the report adds their paired difference.
+    with exactly two runs (or --diff A,B) the report adds their paired difference;
+    --hindsight A,B adds what a perfect router between runs would score.
     Methods are compared on the tasks they all have (the report lists the dropped ones);
     the normalized score (s / best × 100 per task, averaged) is taken over exactly the
     methods shown. A task every method scored 0 on is left out of those averages.
@@ -103,7 +114,19 @@ def command(
             )
         pair_refs.append(refs)
 
-    store = _open_store(need=bool(runs) or bool(pair_refs))
+    group_refs: list[list[str]] = []
+    for h in hindsight or []:
+        refs = [p.strip() for p in h.split(",") if p.strip()]
+        if len(refs) < 2 or len(set(refs)) < len(refs):
+            raise UserError(f"--hindsight needs two or more different runs, A,B; got {h!r}")
+        if any(p in names or "|" in p for p in refs):
+            raise UserError(
+                "--hindsight routes between stored runs, named one by one; the paper "
+                "publishes no per-sample results"
+            )
+        group_refs.append(refs)
+
+    store = _open_store(need=bool(runs) or bool(pair_refs) or bool(group_refs))
     if runs:
         chosen = resolve_runs(store, runs)
     elif no_runs or store is None:
@@ -126,7 +149,11 @@ def command(
             "--compare paper"
         )
 
-    report = build_report(store, chosen, paper, by=by, diffs=pairs)
+    groups = [resolve_runs(store, refs) for refs in group_refs]
+    for refs, group in zip(group_refs, groups, strict=True):
+        if len({r.id for r in group}) < len(refs):
+            raise UserError(f"--hindsight {','.join(refs)}: names the same run twice")
+    report = build_report(store, chosen, paper, by=by, diffs=pairs, hindsights=groups)
     report.notes.extend(best_notes)
     pngs: dict[str, bytes] = {}
     if plot is not None or fmt == "html":

@@ -23,6 +23,7 @@ from codesteer_cli.reporting.compare import (
     table1_method,
     task_info,
 )
+from codesteer_cli.reporting.hindsight import Hindsight, hindsight
 from codesteer_cli.reporting.queries import (
     Cell,
     RunInfo,
@@ -177,6 +178,7 @@ class Report:
     metrics: dict[str, dict[str, dict[str, Any]]]  # run method -> group -> metrics
     averages: dict[str, dict[str, dict[str, Any]]]  # method -> scope -> metrics
     diffs: list[DiffReport] = field(default_factory=list)
+    hindsights: list[Hindsight] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # run method -> "seen, first turn" / "unseen, later turns" ... -> guidance kind -> count
     guide_choices: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
@@ -244,6 +246,7 @@ class Report:
             "metrics": self.metrics,
             "averages": self.averages,
             "diffs": [d.to_dict() for d in self.diffs],
+            "hindsight": [h.to_dict() for h in self.hindsights],
             "notes": self.notes,
             "paper_source": PAPER_SOURCE,
         }
@@ -342,13 +345,15 @@ def build_report(
     paper: Sequence[PaperMethod],
     by: str = "task",
     diffs: Sequence[tuple[RunInfo, RunInfo]] = (),
+    hindsights: Sequence[Sequence[RunInfo]] = (),
 ) -> Report:
-    """Aggregate `runs`, add the published `paper` methods, compare them on common tasks."""
+    """Aggregate `runs`, add the published `paper` methods, compare them on common tasks;
+    add the paired `diffs` and the hindsight routers between each group of `hindsights`."""
     if by not in BY_CHOICES:
         raise UserError(f"--by must be one of {', '.join(BY_CHOICES)}; got {by!r}")
     notes: list[str] = []
-    diff_runs = [r for pair in diffs for r in pair]
-    all_runs = list(runs) + [r for r in diff_runs if all(r.id != x.id for x in runs)]
+    diff_runs = [r for pair in [*diffs, *hindsights] for r in pair]
+    all_runs = list({r.id: r for r in [*runs, *diff_runs]}.values())  # once each, in order
     cells = aggregate(store, [r.id for r in all_runs]) if store is not None and all_runs else {}
 
     methods: list[Method] = [paper_method(p) for p in paper]
@@ -496,6 +501,10 @@ def build_report(
         for a, b in diffs:
             if a.id in keys and b.id in keys:
                 report.diffs.append(run_diff(store, a, b, keys[a.id], keys[b.id]))
+        for group in hindsights:
+            if all(r.id in keys for r in group):
+                ks = [keys[r.id] for r in group]
+                report.hindsights.append(hindsight(store, group, ks, tasks, split_of))
     return report
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codesteer_cli.reporting.compare import paper_cost
+from codesteer_cli.reporting.hindsight import Hindsight
 from codesteer_cli.reporting.model import METRICS, DiffReport, Method, Report
 from codesteer_cli.reporting.stats import SCOPES, Diff
 
@@ -58,6 +59,7 @@ def table_specs(report: Report) -> list[TableSpec]:
     if report.runs:
         specs.append(_cost_spec(report))
     specs.extend(_diff_spec(report, d) for d in report.diffs)
+    specs.extend(_hindsight_spec(h) for h in report.hindsights)
     if report.guide_choices:
         specs.append(_guide_spec(report))
     return specs
@@ -289,6 +291,28 @@ def _diff_spec(report: Report, d: DiffReport) -> TableSpec:
     return spec
 
 
+def _hindsight_spec(h: Hindsight) -> TableSpec:
+    cols = ["task", "samples", *(f"{k}\n%" for k in h.keys), "per task\n%", "took", "per sample\n%"]
+    spec = TableSpec(
+        title=f"In hindsight: routers between {', '.join(h.keys)}",
+        columns=cols,
+        rows=[],
+        right=[False, True] + [True] * (len(h.keys) + 1) + [False, True],
+    )
+    for r in [*h.tasks, *h.scopes]:
+        cells = [fmt_num(v) for v in (*r.runs, r.per_task)]
+        spec.rows.append([r.label, str(r.samples), *cells, r.best, fmt_num(r.per_sample)])
+        if r is h.tasks[-1]:
+            spec.sections.add(len(spec.rows) - 1)
+    spec.caption = (
+        "per task = the better run on each task, chosen after seeing the results (a perfect "
+        "router by task); per sample = samples some run solved (a perfect router by "
+        "sample); averages weigh each task the same; samples every run scored"
+        + (f"; {h.unmatched} scored by only some left out" if h.unmatched else "")
+    )
+    return spec
+
+
 def rich_tables(report: Report) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
@@ -401,7 +425,8 @@ CSV_COLUMNS = (
 
 
 def render_csv(report: Report) -> str:
-    """One tidy table: a row per (method, group), per (method, average) and per diff row."""
+    """One tidy table: a row per (method, group), per (method, average), per diff row and
+    per hindsight router row (`vs` names the runs it routes between)."""
     import csv
     import io
 
@@ -460,6 +485,12 @@ def render_csv(report: Report) -> str:
                     }
                 )
             )
+    for h in report.hindsights:
+        for r in [*h.tasks, *h.scopes]:
+            for router, v in (("per_task", r.per_task), ("per_sample", r.per_sample)):
+                row = {"section": "hindsight", "method": router, "source": "hindsight"}
+                row |= {"group": r.label, "vs": "|".join(h.keys), "samples": r.samples}
+                w.writerow(clean({**row, "success": v}))
     return buf.getvalue()
 
 

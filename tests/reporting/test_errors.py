@@ -31,6 +31,12 @@ def store_with_run(builder: StoreBuilder) -> Path:
         (["--diff", "cs-1,o1", "--compare", "o1"], "the paper publishes no per-sample"),
         (["--diff", "cs-1,cs-1"], "--diff needs two different runs"),
         (["--diff", "cs-1,nope"], "unknown run 'nope'"),
+        (["--hindsight", "cs-1"], "--hindsight needs two or more different runs"),
+        (["--hindsight", "cs-1,cs-1"], "--hindsight needs two or more different runs"),
+        (["--hindsight", "cs-1,1"], "names the same run twice"),
+        (["--hindsight", "cs-1,o1", "--compare", "o1"], "the paper publishes no per-sample"),
+        (["--hindsight", "cs-1|cs-2,cs-1"], "named one by one"),
+        (["--hindsight", "cs-1,nope"], "unknown run 'nope'"),
     ],
 )
 def test_bad_input_is_one_line(args: list[str], message: str, store_with_run: Path) -> None:

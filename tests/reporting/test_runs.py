@@ -173,6 +173,39 @@ def test_a_diff_side_can_be_the_better_of_several_runs(cli, builder: StoreBuilde
     assert any("tied with code, the first named is taken" in n for n in rep["notes"])
 
 
+def test_hindsight_routers_between_runs(cli, builder: StoreBuilder) -> None:
+    # game24 (seen): code wins; letters (unseen): text wins; each solves samples the
+    # other misses, so a router by sample beats one by task.
+    builder.run("code", "all_code", eps("game24", [1, 1, 0, 0]) + eps("letters", [0, 1]))
+    builder.run("text", "all_text", eps("game24", [0, 0, 1, 0]) + eps("letters", [1, 1]))
+    builder.run("lone", "all_text", eps("game24", [1]), guide=None)
+    rep = _report(cli, "code", "text", "--hindsight", "code,text")
+    (h,) = rep["hindsight"]
+    assert h["runs"] == ["code", "text"] and h["unmatched_samples"] == 0
+    g, lt = h["tasks"]["game24"], h["tasks"]["letters"]
+    assert g == {
+        "samples": 4,
+        "runs": {"code": 50.0, "text": 25.0},
+        "per_task": 50.0,
+        "per_sample": 75.0,
+        "best": "code",
+    }
+    assert (lt["per_task"], lt["per_sample"], lt["best"]) == (100.0, 100.0, "text")
+    total = h["scopes"]["total"]
+    assert total["runs"] == {"code": 50.0, "text": 62.5}  # each task weighs the same
+    assert (total["per_task"], total["per_sample"]) == (75.0, 87.5)
+    assert h["scopes"]["seen"]["per_task"] == 50.0 and h["scopes"]["unseen"]["samples"] == 2
+    # runs named only in --hindsight join the report; ties are named; unmatched counted
+    rep = _report(cli, "lone", "--hindsight", "code,lone")
+    (h,) = rep["hindsight"]
+    assert [m["key"] for m in rep["methods"]] == ["lone", "code"]
+    assert h["tasks"]["game24"]["best"] == "tie: code, lone" and h["unmatched_samples"] == 5
+    text = cli("report", "code", "text", "--hindsight", "code,text", "--format", "md").stdout
+    assert "In hindsight: routers between code, text" in text and "87.5" in text
+    rows = cli("report", "code", "text", "--hindsight", "code,text", "--format", "csv").stdout
+    assert "hindsight,per_sample,hindsight,total," in rows and ",87.5," in rows
+
+
 def test_by_family_split_and_complexity(cli, builder: StoreBuilder) -> None:
     builder.run(
         "r",
