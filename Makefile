@@ -97,7 +97,8 @@ guide-dpo: $(VENV)/.base
 # where text wins (date_understanding, web_of_lies), chosen by measuring all_code and
 # all_text on *training* samples. Six methods on the same samples: four fixed ones, and
 # codesteer with the untrained SmolLM2 guide and with the committed trained one
-# ($(GUIDE_DIR), the output of `make guide`). Then the paired differences.
+# ($(GUIDE_DIR), the output of `make guide`). Then the paired differences, and what a
+# code/text router chosen in hindsight would score (the headroom a guide is chasing).
 DEMO_TASKS ?= number_multiply,letters,navigate,date_understanding,web_of_lies
 DEMO_N ?= 6
 # First seed of the test samples (a fresh set: e.g. the pre-registered test, docs/preregistered-test.md).
@@ -118,7 +119,8 @@ demo: $(VENV)/.base
 	$(CS) report demo-only-question demo-all-text demo-all-code demo-code-interpreter \
 		demo-codesteer-untrained demo-codesteer-trained \
 		--diff 'demo-all-code|demo-all-text,demo-codesteer-trained' \
-		--diff demo-codesteer-untrained,demo-codesteer-trained --plot $(DEMO_DIR)/plots
+		--diff demo-codesteer-untrained,demo-codesteer-trained \
+		--hindsight demo-all-code,demo-all-text --plot $(DEMO_DIR)/plots
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .

@@ -309,15 +309,10 @@ def _answer_judge(
 ) -> Callable[[int, str, str | None], bool | None]:
     """Whether an answer is right, scored as a run scores its final answer (its text or
     its code's output); None where the task is unknown or its verifier cannot read it."""
-    from sqlmodel import col, select
-
-    from codesteer_cli.store.models import SampleRow
-    from codesteer_cli.store.repo import row_to_sample
+    from codesteer_cli.store.repo import samples_by_id
     from symbench import get_task
 
-    with store.read() as s:
-        rows = s.exec(select(SampleRow).where(col(SampleRow.id).in_(sorted(sample_ids)))).all()
-        samples = {r.id: row_to_sample(r) for r in rows}
+    samples = samples_by_id(store, sample_ids)
     cache: dict[tuple[int, str, str | None], bool | None] = {}
 
     def judge(sample: Sample, text: str, stdout: str | None) -> bool | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import select
+from sqlmodel import col, select
 
 from codesteer_cli.store.db import Store
 from codesteer_cli.store.models import RunRow, SampleRow, utcnow
@@ -75,6 +75,16 @@ def add_samples(store: Store, samples: Iterable[Sample]) -> tuple[int, int]:
             flush()
     flush()
     return added, seen
+
+
+def samples_by_id(store: Store, ids: Iterable[int]) -> dict[int, Sample]:
+    """The stored samples with these ids (missing ids are left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    with store.read() as s:
+        rows = s.exec(select(SampleRow).where(col(SampleRow.id).in_(wanted))).all()
+        return {r.id: row_to_sample(r) for r in rows if r.id is not None}
 
 
 def sample_counts(store: Store) -> dict[tuple[str, str], int]:
