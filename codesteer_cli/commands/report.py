@@ -42,6 +42,13 @@ def command(
     by: Annotated[
         str, typer.Option("--by", help="Rows per task, family, split or complexity.")
     ] = "task",
+    decisions_by: Annotated[
+        str,
+        typer.Option(
+            "--decisions-by",
+            help="Rows of the guide-decisions table: per split (seen/unseen) or per task.",
+        ),
+    ] = "split",
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, md, csv, json or html.")
     ] = "table",
@@ -91,12 +98,11 @@ def command(
     """
     from codesteer_cli.errors import UserError
     from codesteer_cli.reporting.compare import resolve_compare
-    from codesteer_cli.reporting.model import BY_CHOICES, build_report
+    from codesteer_cli.reporting.model import build_report, check_choices
     from codesteer_cli.reporting.queries import default_runs, resolve_runs
     from codesteer_cli.reporting.render import FORMATS
 
-    if by not in BY_CHOICES:
-        raise UserError(f"--by must be one of {', '.join(BY_CHOICES)}; got {by!r}")
+    check_choices(by, decisions_by)
     if fmt not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     paper = resolve_compare(compare)
@@ -153,7 +159,9 @@ def command(
     for refs, group in zip(group_refs, groups, strict=True):
         if len({r.id for r in group}) < len(refs):
             raise UserError(f"--hindsight {','.join(refs)}: names the same run twice")
-    report = build_report(store, chosen, paper, by=by, diffs=pairs, hindsights=groups)
+    report = build_report(
+        store, chosen, paper, by=by, diffs=pairs, hindsights=groups, decisions_by=decisions_by
+    )
     report.notes.extend(best_notes)
     pngs: dict[str, bytes] = {}
     if plot is not None or fmt == "html":

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from symbench import Sample
 
 BY_CHOICES = ("task", "family", "split", "complexity")
+DECISIONS_BY = ("split", "task")  # rows of the guide-decisions table
 FAMILY_ORDER = ("computation", "planning", "bbh", "math", "logic_game")
 ORIGINAL = "orig"  # the complexity group of imported original samples (no complexity)
 BOOTSTRAP_RESAMPLES = 10_000
@@ -182,6 +183,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # run method -> "seen, first turn" / "unseen, later turns" ... -> guidance kind -> count
     guide_choices: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    decisions_by: str = "split"  # the guide_choices scopes: per split or per task
 
     @property
     def runs(self) -> list[Method]:
@@ -271,11 +273,11 @@ def _task_order(tasks: Iterable[str]) -> list[str]:
 
 
 def guide_choices(
-    store: Store, runs: Sequence[Method], split_of: dict[str, str]
+    store: Store, runs: Sequence[Method], split_of: dict[str, str], by: str = "split"
 ) -> dict[str, dict[str, dict[str, int]]]:
-    """How often each run's guide chose Code, Text, Return, ... on seen and unseen tasks,
-    at the first guide turn and at later ones after a right or a wrong answer (read as the
-    engine read them)."""
+    """How often each run's guide chose Code, Text, Return, ... on seen and unseen tasks
+    (or on each task, `by="task"`), at the first guide turn and at later ones after a
+    right or a wrong answer (read as the engine read them)."""
     from codesteer_cli.steering.guidance import parse_guidance
     from codesteer_cli.steering.prompts import PROMPT_SETS
 
@@ -299,7 +301,8 @@ def guide_choices(
             ok = g.correct if g.correct is not None else right(g.sample_id, g.answer, g.stdout)
             if ok is not None:
                 turn += f" after a {'right' if ok else 'wrong'} answer"
-        counts = out.setdefault(m.key, {}).setdefault(f"{split_of.get(g.task, '?')}, {turn}", {})
+        where = g.task if by == "task" else split_of.get(g.task, "?")
+        counts = out.setdefault(m.key, {}).setdefault(f"{where}, {turn}", {})
         counts[kind] = counts.get(kind, 0) + 1
     return out
 
@@ -334,6 +337,16 @@ def _answer_judge(
     return right
 
 
+def check_choices(by: str, decisions_by: str = "split") -> None:
+    """A clear error for a --by or --decisions-by the report does not know."""
+    for flag, value, choices in (
+        ("--by", by, BY_CHOICES),
+        ("--decisions-by", decisions_by, DECISIONS_BY),
+    ):
+        if value not in choices:
+            raise UserError(f"{flag} must be one of {', '.join(choices)}; got {value!r}")
+
+
 def build_report(
     store: Store | None,
     runs: Sequence[RunInfo],
@@ -341,11 +354,11 @@ def build_report(
     by: str = "task",
     diffs: Sequence[tuple[RunInfo, RunInfo]] = (),
     hindsights: Sequence[Sequence[RunInfo]] = (),
+    decisions_by: str = "split",
 ) -> Report:
     """Aggregate `runs`, add the published `paper` methods, compare them on common tasks;
     add the paired `diffs` and the hindsight routers between each group of `hindsights`."""
-    if by not in BY_CHOICES:
-        raise UserError(f"--by must be one of {', '.join(BY_CHOICES)}; got {by!r}")
+    check_choices(by, decisions_by)
     notes: list[str] = []
     diff_runs = [r for pair in [*diffs, *hindsights] for r in pair]
     all_runs = list({r.id: r for r in [*runs, *diff_runs]}.values())  # once each, in order
@@ -491,7 +504,8 @@ def build_report(
         notes=notes,
     )
     if store is not None:
-        report.guide_choices = guide_choices(store, report.runs, split_of)
+        report.decisions_by = decisions_by
+        report.guide_choices = guide_choices(store, report.runs, split_of, decisions_by)
         keys = {m.run.id: m.key for m in methods if m.run is not None}
         for a, b in diffs:
             if a.id in keys and b.id in keys:

@@ -71,7 +71,12 @@ GUIDE_KINDS = ("code", "text", "return", "terminate", "free")
 def _guide_spec(report: Report) -> TableSpec:
     spec = TableSpec(
         title="Guide decisions (guide turns of finished episodes)",
-        columns=["run", "tasks, turn", *GUIDE_KINDS, "n"],
+        columns=[
+            "run",
+            "task, turn" if report.decisions_by == "task" else "tasks, turn",
+            *GUIDE_KINDS,
+            "n",
+        ],
         rows=[],
         right=[False, False] + [True] * (len(GUIDE_KINDS) + 1),
     )

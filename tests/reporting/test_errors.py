@@ -26,6 +26,7 @@ def store_with_run(builder: StoreBuilder) -> Path:
         (["--compare", "o1,gpt-5"], "unknown --compare name 'gpt-5'"),
         (["--compare", "paper", "--by", "model"], "--by must be one of task, family, split"),
         (["--compare", "paper", "--format", "xml"], "--format must be one of"),
+        (["--compare", "paper", "--decisions-by", "run"], "--decisions-by must be one of split"),
         (["--compare", "paper", "--out", "/no/such/folder/r.md"], "folder /no/such/folder"),
         (["--diff", "cs-1"], "--diff needs two runs"),
         (["--diff", "cs-1,o1", "--compare", "o1"], "the paper publishes no per-sample"),

@@ -59,6 +59,13 @@ def test_guide_decisions_by_split_and_turn(tmp_path: Path) -> None:
         "seen, first turn": {"code": 2},
         "seen, later turns after a right answer": {"free": 2},
     }
+    by_task = build_report(store, resolve_runs(store, ["g"]), [], decisions_by="task")
+    assert by_task.guide_choices["g"] == {
+        "letters, first turn": {"text": 2},
+        "letters, later turns after a wrong answer": {"return": 2},
+        "navigate, first turn": {"code": 2},
+        "navigate, later turns after a right answer": {"free": 2},
+    }
     # A store written before the engine kept each answer's verdict: the report scores the
     # answers itself and finds the same.
     with store.session() as s:
