@@ -80,8 +80,16 @@ def _guide_spec(report: Report) -> TableSpec:
         rows=[],
         right=[False, False] + [True] * (len(GUIDE_KINDS) + 1),
     )
+    places = [*SCOPES, *report.tasks]
+    turns = ("first turn", "later turns after a right answer", "later turns after a wrong answer")
+
+    def order(scope: str) -> tuple[int, int, str]:  # splits/tasks as the report orders them
+        where, _, turn = scope.partition(", ")
+        at = places.index(where) if where in places else len(places)
+        return at, turns.index(turn) if turn in turns else len(turns), scope
+
     for key, scopes in report.guide_choices.items():
-        for scope in sorted(scopes):
+        for scope in sorted(scopes, key=order):
             counts = scopes[scope]
             n = sum(counts.values())
             cells = [f"{100 * counts.get(k, 0) / n:.0f}%" for k in GUIDE_KINDS]

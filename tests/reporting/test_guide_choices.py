@@ -80,3 +80,15 @@ def test_guide_decisions_by_split_and_turn(tmp_path: Path) -> None:
     text = render_text(report)
     assert "Guide decisions" in text and "unseen, first turn" in text
     assert "after a right answer" in text and "the answer just before" in text
+    # rows follow the report's order (seen before unseen), first turns first
+    shown = render_text(by_task)
+    at = [
+        shown.index(scope)
+        for scope in (
+            "navigate, first turn",
+            "navigate, later turns after a right answer",
+            "letters, first turn",
+            "letters, later turns after a wrong answer",
+        )
+    ]
+    assert at == sorted(at)
