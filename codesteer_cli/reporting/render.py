@@ -434,12 +434,15 @@ CSV_COLUMNS = (
     "ci_high",
     "improved",
     "worsened",
+    "decision",
+    "count",
 )
 
 
 def render_csv(report: Report) -> str:
-    """One tidy table: a row per (method, group), per (method, average), per diff row and
-    per hindsight router row (`vs` names the runs it routes between)."""
+    """One tidy table: a row per (method, group), per (method, average), per diff row, per
+    hindsight router row (`vs` names the runs it routes between) and per guide decision
+    (`samples` = guide turns in that scope, `count` = those read as `decision`)."""
     import csv
     import io
 
@@ -498,6 +501,12 @@ def render_csv(report: Report) -> str:
                     }
                 )
             )
+    for key, scopes in report.guide_choices.items():
+        for scope, counts in scopes.items():
+            n = sum(counts.values())
+            for kind, count in counts.items():
+                row = {"section": "guide", "method": key, "source": "run", "group": scope}
+                w.writerow(clean({**row, "samples": n, "decision": kind, "count": count}))
     for h in report.hindsights:
         for r in [*h.tasks, *h.scopes]:
             for router, v in (("per_task", r.per_task), ("per_sample", r.per_sample)):

@@ -5,6 +5,8 @@ fixtures) and the real sandbox and verifier."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from sqlmodel import select
@@ -92,3 +94,9 @@ def test_guide_decisions_by_split_and_turn(tmp_path: Path) -> None:
         )
     ]
     assert at == sorted(at)
+    from codesteer_cli.reporting.render import render_csv
+
+    rows = [r for r in csv.DictReader(io.StringIO(render_csv(report))) if r["section"] == "guide"]
+    got = {(r["group"], r["decision"]): (r["count"], r["samples"]) for r in rows}
+    assert got[("seen, later turns after a right answer", "free")] == ("2", "2")
+    assert len(rows) == 4 and {r["method"] for r in rows} == {"g"}
