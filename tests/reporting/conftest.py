@@ -162,7 +162,12 @@ class StoreBuilder:
                         latency_s=lat,
                         cost_usd=e.cost,
                         cached=False,
-                        extra={"has_code": m == "code", "mode": m} if role == "task" else {},
+                        # as the engine writes it: the answer's verdict ("correct")
+                        extra=(
+                            {"has_code": m == "code", "mode": m, "correct": e.score >= 1.0}
+                            if role == "task"
+                            else {}
+                        ),
                     )
                     s.add(turn)
                     s.flush()

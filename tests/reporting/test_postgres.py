@@ -47,11 +47,17 @@ def test_postgres_and_sqlite_agree(pg_url: str, tmp_path: Path) -> None:  # noqa
         _fill(StoreBuilder(tmp_path, store))
         runs = default_runs(store)
         assert [r.name for r in runs] == ["cs", "oq"]
-        rep = build_report(store, runs, resolve_compare("o1"), diffs=[(runs[0], runs[1])])
+        rep = build_report(
+            store, runs, resolve_compare("o1"), diffs=[(runs[0], runs[1])], hindsights=[runs]
+        )
         reports.append(rep.to_dict())
     pg, lite = reports
-    for key in ("tasks", "success", "metrics", "averages", "normalized", "diffs"):
+    keys = ("tasks", "success", "metrics", "averages", "normalized", "diffs", "hindsight")
+    for key in (*keys, "guide_choices"):
         assert _rounded(pg[key]) == _rounded(lite[key]), key
+    # the guide-decision split reads each answer's stored verdict (JSON in SQL) on both
+    assert any("after a right answer" in scope for scope in pg["guide_choices"]["cs"])
+    assert pg["hindsight"][0]["scopes"]["total"]["samples"] > 0
     m = pg["metrics"]["cs"]
     assert m["game24"]["code_share"] == 50 and m["boxlift"]["mean_score"] == 75
     assert m["boxlift"]["cost_usd"] is None and m["letters"]["failed"] == 1
