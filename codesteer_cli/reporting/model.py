@@ -39,6 +39,13 @@ if TYPE_CHECKING:
 
 BY_CHOICES = ("task", "family", "split", "complexity")
 DECISIONS_BY = ("split", "task")  # rows of the guide-decisions table
+# Its turns, in display order: the last when the answer before could not be scored.
+DECISION_TURNS = (
+    "first turn",
+    "later turns after a right answer",
+    "later turns after a wrong answer",
+    "later turns",
+)
 FAMILY_ORDER = ("computation", "planning", "bbh", "math", "logic_game")
 ORIGINAL = "orig"  # the complexity group of imported original samples (no complexity)
 BOOTSTRAP_RESAMPLES = 10_000
@@ -287,8 +294,9 @@ def guide_choices(
 
     by_id = {m.run.id: m for m in runs if m.run is not None and guides(m)}
     replies = guide_replies(store, list(by_id))
-    # Stores written before the engine kept each answer's verdict: score them here.
-    right = _answer_judge(store, {g.sample_id for g in replies if g.correct is None})
+    # Stores written before the engine kept each answer's verdict: score those here.
+    unjudged = [g for g in replies if g.answer is not None and g.correct is None]
+    right = _answer_judge(store, {g.sample_id for g in unjudged})
     out: dict[str, dict[str, dict[str, int]]] = {}
     for g in replies:
         m = by_id[g.run_id]
@@ -296,11 +304,13 @@ def guide_choices(
         prompts = PROMPT_SETS.get(str(m.run.config.get("prompts") or "default"))
         options = prompts.options_for(g.round) if prompts is not None else None
         kind = parse_guidance(g.reply, options).kind
-        turn = "first turn" if g.round == 0 else "later turns"
-        if g.round > 0 and g.answer is not None:
-            ok = g.correct if g.correct is not None else right(g.sample_id, g.answer, g.stdout)
-            if ok is not None:
-                turn += f" after a {'right' if ok else 'wrong'} answer"
+        ok = g.correct
+        if ok is None and g.answer is not None:
+            ok = right(g.sample_id, g.answer, g.stdout)
+        if g.round == 0:
+            turn = DECISION_TURNS[0]
+        else:
+            turn = DECISION_TURNS[3] if ok is None else DECISION_TURNS[1 if ok else 2]
         where = g.task if by == "task" else split_of.get(g.task, "?")
         counts = out.setdefault(m.key, {}).setdefault(f"{where}, {turn}", {})
         counts[kind] = counts.get(kind, 0) + 1
@@ -312,6 +322,7 @@ def _answer_judge(
 ) -> Callable[[int, str, str | None], bool | None]:
     """Whether an answer is right, scored as a run scores its final answer (its text or
     its code's output); None where the task is unknown or its verifier cannot read it."""
+    from codesteer_cli.steering.episode import score_texts
     from codesteer_cli.store.repo import samples_by_id
     from symbench import get_task
 
@@ -320,10 +331,7 @@ def _answer_judge(
 
     def judge(sample: Sample, text: str, stdout: str | None) -> bool | None:
         try:
-            task = get_task(sample.task)
-            return task.verify(sample, text).correct or bool(
-                stdout and task.verify(sample, stdout).correct
-            )
+            return score_texts(get_task(sample.task), sample, text, stdout).correct
         except Exception:  # noqa: BLE001 - an unknown task or unreadable sample: unknown
             return None
 
@@ -360,8 +368,8 @@ def build_report(
     add the paired `diffs` and the hindsight routers between each group of `hindsights`."""
     check_choices(by, decisions_by)
     notes: list[str] = []
-    diff_runs = [r for pair in [*diffs, *hindsights] for r in pair]
-    all_runs = list({r.id: r for r in [*runs, *diff_runs]}.values())  # once each, in order
+    named = [r for group in [*diffs, *hindsights] for r in group]  # by --diff / --hindsight
+    all_runs = list({r.id: r for r in [*runs, *named]}.values())  # once each, in order
     cells = aggregate(store, [r.id for r in all_runs]) if store is not None and all_runs else {}
 
     methods: list[Method] = [paper_method(p) for p in paper]

@@ -7,7 +7,7 @@ from typing import Any
 
 from codesteer_cli.reporting.compare import paper_cost
 from codesteer_cli.reporting.hindsight import Hindsight
-from codesteer_cli.reporting.model import METRICS, DiffReport, Method, Report
+from codesteer_cli.reporting.model import DECISION_TURNS, METRICS, DiffReport, Method, Report
 from codesteer_cli.reporting.stats import SCOPES, Diff
 
 # --- rendering ---------------------------------------------------------------------------
@@ -81,12 +81,11 @@ def _guide_spec(report: Report) -> TableSpec:
         right=[False, False] + [True] * (len(GUIDE_KINDS) + 1),
     )
     places = [*SCOPES, *report.tasks]
-    turns = ("first turn", "later turns after a right answer", "later turns after a wrong answer")
 
     def order(scope: str) -> tuple[int, int, str]:  # splits/tasks as the report orders them
         where, _, turn = scope.partition(", ")
         at = places.index(where) if where in places else len(places)
-        return at, turns.index(turn) if turn in turns else len(turns), scope
+        return at, DECISION_TURNS.index(turn), scope
 
     for key, scopes in report.guide_choices.items():
         for scope in sorted(scopes, key=order):

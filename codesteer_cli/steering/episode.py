@@ -231,7 +231,7 @@ class Episode:
         }
         # Kept for analysis (was the answer a guide then read right?); no model sees it.
         with contextlib.suppress(Exception):  # a verdict is a note; never fail an episode
-            extra["correct"] = score_answer(self.task, self.sample, ans).passed_by != "none"
+            extra["correct"] = score_answer(self.task, self.sample, ans).correct
         run = ("answer", code.code, code.run) if code is not None else None
         self.rec.turn("task", round_, messages, comp, params, extra, run)
         self.answers.append(ans)
@@ -284,11 +284,22 @@ class Scored:
     partial: bool
     detail: str
 
+    @property
+    def correct(self) -> bool:
+        """Right as text or through its code's output."""
+        return self.passed_by != "none"
+
 
 def score_answer(task: Task, sample: Sample, ans: Answer) -> Scored:
     """Score the final answer as text and through its code's output; the better counts."""
-    tv = task.verify(sample, ans.text)
-    cv = task.verify(sample, ans.code.run.stdout) if ans.code is not None else None
+    stdout = ans.code.run.stdout if ans.code is not None else None
+    return score_texts(task, sample, ans.text, stdout)
+
+
+def score_texts(task: Task, sample: Sample, text: str, stdout: str | None) -> Scored:
+    """`score_answer` from an answer's text and what its code printed (None: no code)."""
+    tv = task.verify(sample, text)
+    cv = task.verify(sample, stdout) if stdout is not None else None
     code_score = cv.score if cv is not None else None
     best = max(tv.score, code_score or 0.0)
     t_ok, c_ok = tv.correct, bool(cv and cv.correct)
