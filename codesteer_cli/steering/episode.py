@@ -229,13 +229,18 @@ class Episode:
             "seed": cfg.seed,
             "repeat": self.repeat,
         }
-        # Kept for analysis (was the answer a guide then read right?); no model sees it.
-        with contextlib.suppress(Exception):  # a verdict is a note; never fail an episode
-            extra["correct"] = score_answer(self.task, self.sample, ans).correct
+        self.note_verdict(extra, ans.text, code.run.stdout if code is not None else None)
         run = ("answer", code.code, code.run) if code is not None else None
         self.rec.turn("task", round_, messages, comp, params, extra, run)
         self.answers.append(ans)
         return ans
+
+    def note_verdict(self, extra: dict[str, Any], text: str, stdout: str | None) -> None:
+        """Store whether an answer is right in its turn's `extra["correct"]`, scored as a
+        final answer is: kept for analysis (did the guide then read it right?), never shown
+        to a model, and a failure to score never fails the episode."""
+        with contextlib.suppress(Exception):
+            extra["correct"] = score_texts(self.task, self.sample, text, stdout).correct
 
     def feedback(self, ans: Answer, with_self_check: bool = True) -> str:
         """Execution result and checker findings, as the guide reads them."""

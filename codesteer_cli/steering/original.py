@@ -142,6 +142,8 @@ class _Loop:
             limits = dataclasses.replace(s.executor.limits, wall_s=self.cfg.code_timeout_s)
             step.run = s.executor.run(step.blocks[0], limits=limits)
             code_run = ("answer", step.blocks[0], step.run)
+        if round_ < self.cfg.max_rounds:  # the answer a guide reads next (the last runs later)
+            ep.note_verdict(extra, comp.text, step.run.stdout if step.run is not None else None)
         step.turn_id = ep.rec.turn("task", round_, msgs, comp, params, extra, code_run)
         self.modes.append(mode)
         return step

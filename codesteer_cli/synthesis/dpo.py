@@ -249,13 +249,13 @@ class TreeItem:
         if out is not None:
             sc = score_answer(self.task, self.sample, out.final)
             node.final, node.stop_reason, node.rounds = True, out.stop_reason, out.rounds
-            node.correct, node.answer_score = sc.score >= 1.0, sc.score
+            node.correct, node.answer_score = sc.correct, sc.score
             node.final_answer = out.final.text
             node.extra["passed_by"] = sc.passed_by
             node.state = None  # a leaf's state is not needed any more
         elif child_state.last is not None:
             sc = score_answer(self.task, self.sample, child_state.last)
-            node.extra["answer_correct"] = sc.score >= 1.0
+            node.extra["answer_correct"] = sc.correct
         node.extra.update({"turns": rec.turn_ids, "modes": child_state.modes, "repeat": rep})
         return node
 

@@ -335,7 +335,30 @@ def test_fine_tuned_guide_round_limit_reruns_first_code(play: Play) -> None:
     assert ours.episode.stop_reason == "max_rounds" and ours.episode.rounds == 6
     assert orig.scored == ["42\n", task[-1]]
     assert [r.stdout for r in ours.runs if r.purpose == "final"] == ["42\n"]
+    # the last answer is read by no guide (its code would run only now): no verdict kept
+    verdicts = [t.extra.get("correct") for t in ours.turns if t.role == "task"]
+    assert verdicts == [False] * 5 + [None]
     assert ours.episode.code_score is not None
+
+
+def test_answers_a_guide_reads_carry_their_verdict(store: Store, executor: Executor) -> None:
+    """Each answer the guide reads next is scored as a final answer is (its text or its
+    code's output) and the verdict kept in the task turn for the report's analysis."""
+    answer = TASK.generate(3, 0).answer
+    guide = ["<<<Code>>>", "<<<Text>>>", "<<<Return Answer>>>"]
+    task = [code(f"print('{answer}')"), "By hand it is <<<5>>>."]
+    ours = run_ours(
+        store,
+        executor,
+        "codesteer",
+        ScriptedModel("guide", guide),
+        OpenAIScripted("task", task),
+        OpenAIScripted("checker", [CORRECT]),
+    )
+    assert [t.extra.get("correct") for t in ours.turns if t.role == "task"] == [True, False]
+    # the episode is scored as the original scored it: the last text, or the first
+    # answer's code re-run (the last answer has none) - so it passes by code
+    assert ours.episode.passed_by == "code"
 
 
 def test_api_guide_paraphrase_span_and_terminate(play: Play) -> None:
