@@ -37,7 +37,7 @@ def root(
             "--db",
             envvar="CODESTEER_DB",
             help="Run store: a file path or a SQLAlchemy URL (postgresql://...). "
-            "Default ./codesteer.db.",
+            "Default ./codesteer.db. Also read after the command.",
             show_default=False,
         ),
     ] = None,
@@ -57,13 +57,33 @@ for _name, _sub in GROUPS:
     app.add_typer(_sub, name=_name)
 
 
+def hoist_db(args: list[str]) -> list[str]:
+    """`--db X` given after the command (`codesteer report --db x.db`) moved before it,
+    where the root command reads it; nothing after `--` is touched."""
+    out: list[str] = []
+    front: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            out.extend(args[i:])
+            break
+        if a == "--db" and i + 1 < len(args):
+            front += args[i : i + 2]
+            i += 2
+            continue
+        (front if a.startswith("--db=") else out).append(a)
+        i += 1
+    return front + out
+
+
 def main() -> None:
     """Console-script entry point: user errors become one red line and exit code 2."""
     from codesteer_cli.errors import UserError
     from symbench.core import SymbenchError
 
     try:
-        app()
+        app(args=hoist_db(sys.argv[1:]))
     except (UserError, SymbenchError) as exc:
         from codesteer_cli.console import err
 
