@@ -196,6 +196,26 @@ class Report:
     def runs(self) -> list[Method]:
         return [m for m in self.methods if m.source == "run"]
 
+    def decision_rows(self) -> list[dict[str, Any]]:
+        """`guide_choices` as rows with the scope's parts as fields (for JSON): run,
+        split or task, turn (first/later), the answer before (right/wrong/None), counts."""
+        after = {DECISION_TURNS[1]: "right", DECISION_TURNS[2]: "wrong"}
+        rows = []
+        for key, scopes in self.guide_choices.items():
+            for scope, counts in scopes.items():
+                where, _, turn = scope.partition(", ")
+                rows.append(
+                    {
+                        "run": key,
+                        self.decisions_by: where,
+                        "turn": "first" if turn == DECISION_TURNS[0] else "later",
+                        "after": after.get(turn),
+                        "n": sum(counts.values()),
+                        "counts": dict(counts),
+                    }
+                )
+        return rows
+
     @property
     def has_partial_credit(self) -> bool:
         return any(c.partial for m in self.runs for c in m.cells.values())
@@ -240,6 +260,7 @@ class Report:
         return {
             "by": self.by,
             "guide_choices": self.guide_choices,
+            "guide_decisions": self.decision_rows(),
             "methods": [m.info() for m in self.methods],
             "normalized_over": [m.key for m in self.methods],
             "tasks": self.tasks,

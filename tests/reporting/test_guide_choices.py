@@ -61,7 +61,19 @@ def test_guide_decisions_by_split_and_turn(tmp_path: Path) -> None:
         "seen, first turn": {"code": 2},
         "seen, later turns after a right answer": {"free": 2},
     }
+    assert {
+        "run": "g",
+        "split": "unseen",
+        "turn": "later",
+        "after": "wrong",
+        "n": 2,
+        "counts": {"return": 2},
+    } in report.decision_rows()
     by_task = build_report(store, resolve_runs(store, ["g"]), [], decisions_by="task")
+    assert {r["task"]: r["after"] for r in by_task.decision_rows() if r["turn"] == "later"} == {
+        "letters": "wrong",
+        "navigate": "right",
+    }
     assert by_task.guide_choices["g"] == {
         "letters, first turn": {"text": 2},
         "letters, later turns after a wrong answer": {"return": 2},
