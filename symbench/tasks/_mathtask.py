@@ -9,17 +9,17 @@ the parameters alone. Imported MATH problems carry only the reference answer (th
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from symbench.answers import last_boxed
 from symbench.core import Sample, Task, ilerp
-from symbench.tasks._mathequiv import equivalent, normalize, render, wrong_variants
 
 ANSWER_FORMAT = (
     "Give only the final answer, exact and simplified, inside <<< >>>: an integer, a "
@@ -55,12 +55,18 @@ def math_knobs(complexity: int) -> dict[str, Any]:
 
 
 class MathTask(Task):
-    """Base of the MATH tasks; subclasses set `families` and `subject` (MATH folder)."""
+    """Base of the MATH tasks; subclasses name the module of their `FAMILIES` and their
+    `subject` (MATH folder). Those modules and the checker need sympy, imported only when
+    a sample is built, solved or checked: listing the tasks does not pay for it."""
 
     family = "math"
     answer_format = ANSWER_FORMAT
-    families: tuple[Family, ...] = ()
+    families_module: ClassVar[str] = ""
     subject = ""
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        return importlib.import_module(self.families_module).FAMILIES  # type: ignore[no-any-return]
 
     def knobs(self, complexity: int) -> dict[str, Any]:
         return math_knobs(complexity)
@@ -72,6 +78,8 @@ class MathTask(Task):
         raise ValueError(f"{self.id}: unknown problem family {name!r}")
 
     def build(self, knobs: dict[str, Any], rng: random.Random) -> tuple[str, dict[str, Any]]:
+        from symbench.tasks._mathequiv import render
+
         for _ in range(200):
             fam = rng.choice(self.families)
             body, params = fam.build(knobs, rng)
@@ -84,14 +92,20 @@ class MathTask(Task):
     def solve(self, sample: Sample) -> str:
         if "family" not in sample.data:
             raise ValueError(f"{self.id}: no symbolic solver for imported MATH problems")
+        from symbench.tasks._mathequiv import render
+
         fam = self._family(sample.data["family"])
         return f"<<<{render(fam.solve(sample.data['params']))}>>>"
 
     def check(self, sample: Sample, answer: str) -> tuple[float, str]:
+        from symbench.tasks._mathequiv import equivalent
+
         ok, detail = equivalent(sample.data["answer"], answer)
         return (1.0 if ok else 0.0), detail
 
     def perturb(self, sample: Sample, answer_text: str, rng: random.Random) -> str:
+        from symbench.tasks._mathequiv import normalize, render, wrong_variants
+
         if "family" in sample.data:  # generated: shift the exact value, surely different
             value = self._family(sample.data["family"]).solve(sample.data["params"])
             if isinstance(value, tuple):

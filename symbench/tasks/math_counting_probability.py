@@ -19,7 +19,6 @@ events; count 2 -> 7 adds people, dice, cards, coins and digits of the range; sc
 from __future__ import annotations
 
 from symbench.core import register
-from symbench.tasks._mathgen_counting import FAMILIES
 from symbench.tasks._mathtask import MathTask
 
 
@@ -29,5 +28,5 @@ class MathCountingProbability(MathTask):
     split = "seen"
     description = "competition counting and probability (exact answer)"
     original_paths = ("MATH/train/counting_and_probability", "MATH/test/counting_and_probability")
-    families = FAMILIES
+    families_module = "symbench.tasks._mathgen_counting"
     subject = "counting_and_probability"

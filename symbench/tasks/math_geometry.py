@@ -18,7 +18,6 @@ lengths and coordinates. Checked by mathematical equivalence (`_mathequiv`).
 from __future__ import annotations
 
 from symbench.core import register
-from symbench.tasks._mathgen_geometry import FAMILIES
 from symbench.tasks._mathtask import MathTask
 
 
@@ -28,5 +27,5 @@ class MathGeometry(MathTask):
     split = "seen"
     description = "competition geometry: lengths, areas, angles, coordinates (exact answer)"
     original_paths = ("MATH/train/geometry", "MATH/test/geometry")
-    families = FAMILIES
+    families_module = "symbench.tasks._mathgen_geometry"
     subject = "geometry"
