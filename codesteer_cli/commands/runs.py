@@ -86,6 +86,11 @@ def show(run: Annotated[str, typer.Argument(help="Run name or id.")]) -> None:
         console.print(f"  {k}: {safe(v)}", highlight=False)
     if row.kind == "steer":
         console.print(f"  {_table1_line(str((row.config or {}).get('method', '')))}")
+    host = (row.summary or {}).get("host")
+    if isinstance(host, dict):
+        from codesteer_cli.runs.host import describe
+
+        console.print(f"  ran on: {safe(describe(host))}", highlight=False)
     if row.error:
         console.print(f"[red]error: {safe(row.error)}[/]")
     assert row.id is not None

@@ -366,6 +366,21 @@ def _answer_judge(
     return right
 
 
+def _hosts_note(methods: Sequence[Method]) -> str | None:
+    """A note when the runs compared ran on different machines (CPU, vector units,
+    llama.cpp or torch version): a local model's greedy text differs between them."""
+    from codesteer_cli.runs.host import describe, identity
+
+    hosts = {m.key: m.run.host for m in methods if m.run is not None and m.run.host}
+    if len({identity(h) for h in hosts.values()}) < 2:
+        return None
+    where = "; ".join(f"{k}: {describe(h)}" for k, h in hosts.items())
+    return (
+        "runs ran on different machines or library versions, so a local model's answers "
+        f"can differ between them beyond their settings ({where})"
+    )
+
+
 def check_choices(by: str, decisions_by: str = "split") -> None:
     """A clear error for a --by or --decisions-by the report does not know."""
     for flag, value, choices in (
@@ -504,6 +519,9 @@ def build_report(
             ours = our_method(name)
             if ours is not None and ours.note:
                 notes.append(f"run {m.key} ({name}): {ours.note}")
+    hosts_note = _hosts_note(methods)
+    if hosts_note:
+        notes.append(hosts_note)
     if any(m.source == "paper" for m in methods):
         steer = any(m.paper is not None and m.paper.alt_cost_row for m in methods)
         notes.append(

@@ -89,6 +89,7 @@ class RunInfo:
     started_at: datetime | None
     finished_at: datetime | None
     price_table_date: str | None
+    host: dict[str, Any] | None = None  # the machine that finished it (runs.host)
 
     @property
     def method(self) -> str:
@@ -124,7 +125,13 @@ def _run_info(row: Any) -> RunInfo:
         started_at=row.started_at,
         finished_at=row.finished_at,
         price_table_date=row.price_table_date,
+        host=_host(row.summary),
     )
+
+
+def _host(summary: Any) -> dict[str, Any] | None:
+    h = summary.get("host") if isinstance(summary, dict) else None
+    return h if isinstance(h, dict) else None
 
 
 def steer_runs(store: Store) -> list[RunInfo]:

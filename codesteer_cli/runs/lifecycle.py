@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from codesteer_cli.errors import UserError
+from codesteer_cli.runs.host import host
 from codesteer_cli.runs.pool import Budget, Item, ItemResult, Progress, run_items
 from codesteer_cli.runs.settings import RunConfig, check_name
 from codesteer_cli.store import episodes, leases, repo
@@ -244,6 +245,6 @@ def run(
         summary = None
         if not result.interrupted:
             kind.finish(store, opened)
-            summary = kind.summary(store, opened)
+            summary = {**(kind.summary(store, opened) or {}), "host": host()}
         repo.finish_run(store, opened.id, status=result.status, summary=summary)
     return result

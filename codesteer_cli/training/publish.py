@@ -14,16 +14,15 @@ import hashlib
 import json
 import shutil
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from codesteer_cli.errors import UserError
+from codesteer_cli.runs.host import versions
 from codesteer_cli.synthesis.export import FIRST_ACTIONS
 from codesteer_cli.training.pipeline import SUMMARY_FILE
 
 FILES = ("adapter_config.json", "adapter_model.safetensors", SUMMARY_FILE)
-LIBRARIES = ("codesteer", "torch", "transformers", "trl", "peft", "accelerate", "xllamacpp")
 RECIPE = "recipe.json"
 
 
@@ -33,16 +32,6 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def _run(store: Any, ref: str) -> dict[str, Any]:

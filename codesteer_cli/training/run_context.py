@@ -47,8 +47,11 @@ class RunContext:
         store = self.store
         if store is None or self.run_id is None:
             return
+        from codesteer_cli.runs.host import host
         from codesteer_cli.store import repo
 
+        if summary is not None:
+            summary = {**summary, "host": host()}
         repo.finish_run(store, self.run_id, status, summary=summary, error=error)
 
     def to_json(self) -> dict[str, Any]:

@@ -95,6 +95,7 @@ def test_sft_then_dpo_full(
     assert dpo["status"] == "finished" and dpo["summary"]["steps"] == 2
     assert dpo["config"]["beta"] == 0.1 and dpo["config"]["loss_type"] == "sigmoid"
     assert "frozen copy" in dpo["summary"]["reference"]
+    assert dpo["summary"]["host"]["packages"]["trl"]  # the machine and libraries it ran on
     logs = [json.loads(m["logs"]) for m in dpo["metrics"]]
     # step 1 is scored before any update: policy == reference (the SFT model)
     assert logs[0]["rewards/margins"] == pytest.approx(0.0, abs=1e-6)
