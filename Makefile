@@ -47,8 +47,9 @@ GUIDE_SFT ?= guide-sft
 GS = $(VENV)/bin/codesteer --db $(GUIDE_WORK)/codesteer.db
 TASK_MODEL ?= local:qwen-coder
 # Requests at once. llama.cpp batches concurrent requests, and a batch changes greedy text
-# run to run; TASK_CONCURRENCY=1 gives near-identical reruns (15/16 in
-# benchmarks/rerun_determinism.py), ~1.5x slower (README, "Reruns").
+# run to run; TASK_CONCURRENCY=1 gives repeatable runs (two whole `make demo`s in new
+# stores: the same answer in 180 of 180 episodes; 15/16 in benchmarks/rerun_determinism.py),
+# ~1.5x slower (README, "Reruns").
 TASK_CONCURRENCY ?= 8
 EPISODE = --max-tokens 384 --no-self-check -j $(TASK_CONCURRENCY)
 # The task model's steer settings, shared by the screen and the demo.
