@@ -60,6 +60,11 @@ for _name, _sub in GROUPS:
 def hoist_db(args: list[str]) -> list[str]:
     """`--db X` given after the command (`codesteer report --db x.db`) moved before it,
     where the root command reads it; nothing after `--` is touched."""
+    from codesteer_cli.errors import UserError
+
+    cut = args.index("--") if "--" in args else len(args)
+    if cut and args[cut - 1] == "--db":
+        raise UserError("--db needs a value: a file path or a SQLAlchemy URL")
     out: list[str] = []
     front: list[str] = []
     i = 0
