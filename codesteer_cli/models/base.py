@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -314,11 +314,16 @@ class ChatModel:
         default; 0: no limit). See `limits.py` for the settings."""
         from codesteer_cli.models.limits import concurrency as concurrency_setting
         from codesteer_cli.models.limits import request_timeout as timeout_setting
+        from codesteer_cli.models.limits import retries as retries_setting
 
         self.spec = spec
         self.provider, _, self.name = spec.partition(":")
         self.timeout_s = timeout_setting(self.provider, request_timeout, self.default_timeout())
-        self.retry = retry or RetryPolicy()
+        if retry is None:
+            default = RetryPolicy()
+            tries = retries_setting(self.provider, default.max_retries)
+            retry = replace(default, max_retries=tries)
+        self.retry = retry
         self.concurrency = concurrency_setting(self.provider, concurrency, self.default_concurrency)
         self.stats = ModelStats()
         self._secrets: tuple[str, ...] = ()

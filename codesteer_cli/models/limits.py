@@ -5,6 +5,7 @@ Settings come from the environment or ./.env (read like the keys, never exported
 
     CODESTEER_<PROVIDER>_TIMEOUT      seconds per attempt, or "none" (no limit)
     CODESTEER_<PROVIDER>_CONCURRENCY  requests on the wire at once
+    CODESTEER_<PROVIDER>_RETRIES      retries after a failed attempt (0: none; default 5)
 
 <PROVIDER> is the spec prefix upper-cased with "-" as "_": OPENAI, ANTHROPIC, MISTRAL,
 DEEPSEEK, OPENAI_COMPAT, HF, LOCAL, GGUF. A request first waits in codesteer's own queue
@@ -74,6 +75,22 @@ def concurrency(provider: str, given: int | None, default: int | None) -> int | 
             raise UserError(f"{var} must be a whole number of at least 1, got {raw!r}")
         return value
     return default
+
+
+def retries(provider: str, default: int) -> int:
+    """Retries after a failed attempt: the setting, else `default` (a server known to be
+    down, or a test of failures, need not wait out the backoff)."""
+    var = setting_name(provider, "RETRIES")
+    raw = get_setting(var)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise UserError(f"{var} must be a whole number of at least 0, got {raw!r}")
+    return value
 
 
 def setting_name(provider: str, what: str) -> str:

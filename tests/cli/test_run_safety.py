@@ -103,7 +103,9 @@ def test_failed_episodes_make_the_exit_status_non_zero(tmp_path: Path) -> None:
     dead = "openai-compat:http://127.0.0.1:9/v1#m"  # nothing listens on port 9
     args = ["steer", "-m", dead, "--method", "all_code", "-t", "number_multiply", "-c", "1",
             "-n", "2", "--name", "dead"]  # fmt: skip
-    r = run_cli("--db", str(tmp_path / "d.db"), *args, env=ENV)
+    # one retry (not the default five, ~30 s of backoff): a failure is a failure
+    env = {**ENV, "CODESTEER_OPENAI_COMPAT_RETRIES": "1"}
+    r = run_cli("--db", str(tmp_path / "d.db"), *args, env=env)
     assert r.returncode == 1, r.stderr[-2000:]
     assert "2 of 2 episodes failed" in r.stderr and "--resume dead" in r.stderr
     assert "Traceback" not in r.stderr

@@ -75,8 +75,9 @@ def clean_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
+    own = ("_TIMEOUT", "_CONCURRENCY", "_RETRIES", "_ENGINE")
     for var in list(os.environ):  # codesteer's own settings from outside (limits.py)
-        if var.startswith("CODESTEER_") and var.endswith(("_TIMEOUT", "_CONCURRENCY", "_ENGINE")):
+        if var.startswith("CODESTEER_") and var.endswith(own):
             monkeypatch.delenv(var)
     monkeypatch.chdir(tmp_path)
     clear_models()

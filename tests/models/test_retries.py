@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from codesteer_cli.models import RetryPolicy, get_model
+from codesteer_cli.errors import UserError
+from codesteer_cli.models import RetryPolicy, get_model, registry
 from tests.models.conftest import (
     API_SPECS,
     KEYS,
@@ -152,6 +153,28 @@ def test_nothing_listening_is_a_connection_failure() -> None:
     done = model.complete([{"role": "user", "content": "hello"}])
     assert not done.ok
     assert done.error is not None and done.error.startswith("connection after 3 attempts")
+
+
+def test_the_retries_setting(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """CODESTEER_<PROVIDER>_RETRIES sets how often a failed attempt is retried (here from
+    ./.env, 0: one attempt); a given policy wins; a bad value is one clear error."""
+    spec = f"openai-compat:http://127.0.0.1:{free_port()}/v1#m"
+    (tmp_path / ".env").write_text("CODESTEER_OPENAI_COMPAT_RETRIES=0\n")
+    model = get_model(spec)
+    assert model.retry.max_retries == 0
+    start = time.monotonic()
+    done = model.complete([{"role": "user", "content": "hello"}])
+    assert done.error is not None and done.error.startswith("connection:"), done.error
+    assert model.stats.snapshot()["attempts"] == 1 and time.monotonic() - start < 5
+    assert get_model(spec, retry=RetryPolicy(max_retries=2)).retry.max_retries == 2
+    monkeypatch.setenv("CODESTEER_OPENAI_COMPAT_RETRIES", "3")
+    registry.clear_models()
+    assert get_model(spec).retry.max_retries == 3  # the environment before ./.env
+    for bad in ("-1", "many"):
+        monkeypatch.setenv("CODESTEER_OPENAI_COMPAT_RETRIES", bad)
+        registry.clear_models()
+        with pytest.raises(UserError, match="CODESTEER_OPENAI_COMPAT_RETRIES must be a whole"):
+            get_model(spec)
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
