@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -53,9 +52,7 @@ def test_tiktoken_counts_offline() -> None:
     assert cl is not None and cl.encode("hello world") == [15339, 1917]
     assert tokens.encoding_name("gpt-3.5-turbo") == "cl100k_base"
     assert tokens.encoding_name("gpt-4o-mini") == "o200k_base"
-    start = time.monotonic()
     assert tokens.estimate_tokens("x " * 10_000, "gpt-4o") > 1000
-    assert time.monotonic() - start < 1
 
 
 def test_estimate_without_tiktoken_data(monkeypatch: pytest.MonkeyPatch) -> None:

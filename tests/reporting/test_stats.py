@@ -63,15 +63,14 @@ def test_bootstrap_with_repeats_and_fractional_values() -> None:
     assert d.improved == 20 and d.worsened == 0 and d.low > 0
 
 
-def test_bootstrap_is_fast_for_big_samples() -> None:
-    import time
-
+def test_bootstrap_on_big_samples() -> None:
+    """50,000 pairs (its speed is benchmarks/report.py's): the interval is tight around
+    the true difference of 10 points."""
     a = np.random.default_rng(0).random(50_000) < 0.5
     b = np.random.default_rng(1).random(50_000) < 0.6
-    t0 = time.perf_counter()
     d = paired_bootstrap(a.astype(float), b.astype(float))
-    assert time.perf_counter() - t0 < 1.0
     assert d.low < d.diff < d.high
+    assert d.low > 9.0 and d.high < 11.0 and d.high - d.low < 1.5, d
 
 
 def test_empty_pairing() -> None:
