@@ -64,6 +64,7 @@ def _started(db: Path, timeout: float = 120) -> None:
     raise AssertionError("the first run made no call in time")
 
 
+@pytest.mark.slow
 def test_a_second_process_on_a_live_run_is_refused(slow: Katan, tmp_path: Path) -> None:
     base = tmp_path / "base.db"
     before = slow.requests()

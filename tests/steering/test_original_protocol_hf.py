@@ -45,6 +45,7 @@ def guide_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_llama(tok, tmp_path_factory.mktemp("llama3-guide"), max_positions=8192)
 
 
+@pytest.mark.slow
 def test_hf_llama3_guide_against_a_local_server(tmp_path: Path, guide_dir: Path) -> None:
     server = Katan(tmp_path).start().wait_ready()
     try:

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.katan import Katan
 
 CONCURRENCY = 2
@@ -65,6 +67,7 @@ def _finish(p: subprocess.Popen[str]) -> str:
     return out + err
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_repeats_no_finished_call(tmp_path: Path) -> None:
     server = Katan(tmp_path, "--latency-ms", "120").start().wait_ready()
     try:
