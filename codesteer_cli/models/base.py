@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -320,9 +320,7 @@ class ChatModel:
         self.provider, _, self.name = spec.partition(":")
         self.timeout_s = timeout_setting(self.provider, request_timeout, self.default_timeout())
         if retry is None:
-            default = RetryPolicy()
-            tries = retries_setting(self.provider, default.max_retries)
-            retry = replace(default, max_retries=tries)
+            retry = RetryPolicy(max_retries=retries_setting(self.provider, RetryPolicy.max_retries))
         self.retry = retry
         self.concurrency = concurrency_setting(self.provider, concurrency, self.default_concurrency)
         self.stats = ModelStats()

@@ -64,32 +64,30 @@ def concurrency(provider: str, given: int | None, default: int | None) -> int | 
         if isinstance(given, bool) or not isinstance(given, int) or given < 1:
             raise ValueError("concurrency must be at least 1")
         return given
-    var = setting_name(provider, "CONCURRENCY")
-    raw = get_setting(var)
-    if raw is not None:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise UserError(f"{var} must be a whole number of at least 1, got {raw!r}")
-        return value
-    return default
+    value = _whole_setting(provider, "CONCURRENCY", 1)
+    return default if value is None else value
 
 
 def retries(provider: str, default: int) -> int:
     """Retries after a failed attempt: the setting, else `default` (a server known to be
     down, or a test of failures, need not wait out the backoff)."""
-    var = setting_name(provider, "RETRIES")
+    value = _whole_setting(provider, "RETRIES", 0)
+    return default if value is None else value
+
+
+def _whole_setting(provider: str, what: str, least: int) -> int | None:
+    """The provider's whole-number setting `what` (None: not set); below `least` or not
+    a number is a UserError naming the variable."""
+    var = setting_name(provider, what)
     raw = get_setting(var)
     if raw is None:
-        return default
+        return None
     try:
         value = int(raw)
     except ValueError:
-        value = -1
-    if value < 0:
-        raise UserError(f"{var} must be a whole number of at least 0, got {raw!r}")
+        value = least - 1
+    if value < least:
+        raise UserError(f"{var} must be a whole number of at least {least}, got {raw!r}")
     return value
 
 

@@ -3,7 +3,6 @@ dry run of the whole GPU check (the same commands, a tiny model)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -11,23 +10,13 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from tests.conftest import REPO
+from tests.fixtures.benchmarks import load_benchmark
 
-
-def _gpu_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gpu_check", REPO / "benchmarks" / "gpu_check.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["gpu_check"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gc = _gpu_check()
+gc = load_benchmark("gpu_check")
 
 
 def make_wheel(

@@ -4,29 +4,19 @@ a unit test's."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 from tests.conftest import REPO
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_report", REPO / "benchmarks" / "report.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_report"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+from tests.fixtures.benchmarks import load_benchmark
 
 
 def test_the_built_store_is_read_whole_by_the_report(tmp_path: Path) -> None:
     db = tmp_path / "bench.db"
-    counts = _bench().build_store(db, episodes=1_000)
+    counts = load_benchmark("report").build_store(db, episodes=1_000)
     assert counts["runs"] == 5 and counts["episodes"] == 1_000 and counts["turns"] == 10_000
     r = subprocess.run(
         [sys.executable, "-m", "codesteer_cli.app", "--db", str(db), "report", "--format", "json"],
