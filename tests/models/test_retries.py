@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -155,7 +156,7 @@ def test_nothing_listening_is_a_connection_failure() -> None:
     assert done.error is not None and done.error.startswith("connection after 3 attempts")
 
 
-def test_the_retries_setting(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_retries_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """CODESTEER_<PROVIDER>_RETRIES sets how often a failed attempt is retried (here from
     ./.env, 0: one attempt); a given policy wins; a bad value is one clear error."""
     spec = f"openai-compat:http://127.0.0.1:{free_port()}/v1#m"
